@@ -1,0 +1,20 @@
+# Compiler flags shared by every logoscope target (applied through logoscope_warnings).
+add_library(logoscope_warnings INTERFACE)
+target_compile_options(logoscope_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+                       -Wnon-virtual-dtor -Wcast-align -Wunused -Woverloaded-virtual)
+if(LOGOSCOPE_FATAL_WARNINGS)
+  target_compile_options(logoscope_warnings INTERFACE -Werror)
+endif()
+
+set(LOGOSCOPE_SANITIZERS "")
+if(LOGOSCOPE_SANITIZE_ADDRESS)
+  list(APPEND LOGOSCOPE_SANITIZERS address)
+endif()
+if(LOGOSCOPE_SANITIZE_UNDEFINED)
+  list(APPEND LOGOSCOPE_SANITIZERS undefined)
+endif()
+if(LOGOSCOPE_SANITIZERS)
+  list(JOIN LOGOSCOPE_SANITIZERS "," _san)
+  add_compile_options(-fsanitize=${_san} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${_san})
+endif()

@@ -1,0 +1,2 @@
+// Placeholder: the imageio work defines the generated test images and the bad-input corpus here.
+#pragma once
