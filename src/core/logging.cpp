@@ -7,7 +7,8 @@
 namespace logoscope {
 
 void init_logging(Verbosity verbosity) {
-  auto logger = spdlog::stderr_color_mt("logoscope");
+  auto logger = spdlog::get("logoscope");
+  if (!logger) logger = spdlog::stderr_color_mt("logoscope");
   logger->set_pattern("%^[%l]%$ %v");
   switch (verbosity) {
     case Verbosity::kQuiet: logger->set_level(spdlog::level::warn); break;

@@ -41,6 +41,9 @@ Result<DatasetFormat> parse_dataset_format(const std::string& name);
 /// a folder with Annotations/ or *.xml → voc, with labels/ → yolo.
 Result<DatasetFormat> detect_dataset_format(const std::string& path);
 
+/// From the extension alone (the path need not exist): the file rules of detect_dataset_format.
+Result<DatasetFormat> format_from_extension(const std::string& path);
+
 struct ReadOptions {
   /// Probe image headers for missing sizes (YOLO always needs them to de-normalise).
   bool probe_missing_sizes = true;
