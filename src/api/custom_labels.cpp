@@ -1,0 +1,41 @@
+#include "api/custom_labels.hpp"
+
+#include <algorithm>
+
+namespace logoscope::api {
+
+std::vector<Detection> filter_detections(const std::vector<Detection>& detections, const LabelFilter& filter) {
+  std::vector<Detection> kept;
+  for (const auto& det : detections) {
+    const auto label = static_cast<std::size_t>(det.label);
+    if (!filter.allowed.empty() && (label >= filter.allowed.size() || !filter.allowed[label])) continue;
+    const float threshold = label < filter.min_confidence.size() ? filter.min_confidence[label] : 0.0F;
+    if (det.score < threshold) continue;
+    kept.push_back(det);
+  }
+  std::stable_sort(kept.begin(), kept.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  if (filter.max_results > 0 && kept.size() > filter.max_results) kept.resize(filter.max_results);
+  return kept;
+}
+
+nlohmann::json to_custom_labels_json(const ImageDetections& image, const std::vector<std::string>& label_names) {
+  nlohmann::json labels = nlohmann::json::array();
+  const double w = image.width > 0 ? image.width : 1;
+  const double h = image.height > 0 ? image.height : 1;
+  for (const auto& det : image.detections) {
+    const std::string name = det.label >= 0 && static_cast<std::size_t>(det.label) < label_names.size()
+                                 ? label_names[static_cast<std::size_t>(det.label)] : std::to_string(det.label);
+    labels.push_back({{"Name", name},
+                      {"Confidence", det.score * 100.0},
+                      {"Geometry",
+                       {{"BoundingBox",
+                         {{"Width", (det.x1 - det.x0) / w},
+                          {"Height", (det.y1 - det.y0) / h},
+                          {"Left", det.x0 / w},
+                          {"Top", det.y0 / h}}}}},
+                      {"PixelBox", {{"x0", det.x0}, {"y0", det.y0}, {"x1", det.x1}, {"y1", det.y1}}}});
+  }
+  return {{"image", image.image}, {"width", image.width}, {"height", image.height}, {"CustomLabels", labels}};
+}
+
+}  // namespace logoscope::api

@@ -1,0 +1,17 @@
+// eval/metrics_json.hpp — Metrics as JSON (the evaluation summary and model.json "metrics").
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "eval/metrics.hpp"
+
+namespace logoscope::eval {
+
+/// Per-label and overall numbers; with include_curves, each label's F1/precision/recall curve.
+nlohmann::json metrics_to_json(const Metrics& metrics, bool include_curves);
+
+/// A fixed-width table like Rekognition's console: label, F1, test images, precision, recall,
+/// assumed threshold, plus AP50 and TP/FP/FN.
+std::string format_metrics_table(const Metrics& metrics);
+
+}  // namespace logoscope::eval

@@ -1,0 +1,107 @@
+#include "model/model_info.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace fs = std::filesystem;
+
+namespace logoscope::model {
+
+nlohmann::json model_info_to_json(const ModelInfo& info) {
+  return {{"format", kModelFormatName},
+          {"version", info.version},
+          {"labels", info.labels},
+          {"thresholds", info.thresholds},
+          {"network",
+           {{"architecture", "fcos-resnet-fpn"},
+            {"widths", info.widths},
+            {"depths", info.depths},
+            {"neck_width", info.neck_width},
+            {"head_convs", info.head_convs},
+            {"strides", info.strides}}},
+          {"input",
+           {{"train_size", info.train_size},
+            {"infer_long_side", info.infer_long_side},
+            {"pixels", "RGB, 0-1, normalised by ImageNet mean/std inside the network"}}},
+          {"nms", {{"iou", info.nms_iou}, {"containment", info.nms_containment}}},
+          {"training", info.training},
+          {"datasets", info.datasets},
+          {"metrics", info.metrics}};
+}
+
+Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::string& source) {
+  auto fail = [&](const std::string& what) {
+    return Error{ErrorCode::kInvalidValue, fmt::format("{}: {}", source, what)};
+  };
+  if (!json.is_object() || json.value("format", "") != kModelFormatName) {
+    return fail(fmt::format("not a logoscope model (field \"format\" must be \"{}\")", kModelFormatName));
+  }
+  if (!json.contains("version") || !json["version"].is_number_integer()) return fail("field \"version\" is missing");
+  ModelInfo info;
+  info.version = json["version"].get<int>();
+  if (info.version > kModelFormatVersion || info.version < 1) {
+    return fail(fmt::format("model format version {} is not supported by this logoscope (it reads version {}); "
+                            "upgrade logoscope or retrain",
+                            info.version, kModelFormatVersion));
+  }
+  try {
+    info.labels = json.at("labels").get<std::vector<std::string>>();
+    info.thresholds = json.at("thresholds").get<std::vector<float>>();
+    const auto& net = json.at("network");
+    info.widths = net.at("widths").get<std::vector<int>>();
+    info.depths = net.at("depths").get<std::vector<int>>();
+    info.neck_width = net.at("neck_width").get<int>();
+    info.head_convs = net.at("head_convs").get<int>();
+    info.strides = net.at("strides").get<std::vector<int>>();
+    info.train_size = json.at("input").at("train_size").get<int>();
+    info.infer_long_side = json.at("input").at("infer_long_side").get<int>();
+    info.nms_iou = json.at("nms").at("iou").get<double>();
+    info.nms_containment = json.at("nms").at("containment").get<double>();
+    info.training = json.value("training", nlohmann::json::object());
+    info.datasets = json.value("datasets", nlohmann::json::object());
+    info.metrics = json.value("metrics", nlohmann::json::object());
+  } catch (const nlohmann::json::exception& error) {
+    return fail(fmt::format("malformed field: {}", error.what()));
+  }
+  if (info.labels.empty()) return fail("field \"labels\" is empty");
+  if (info.thresholds.size() != info.labels.size()) info.thresholds.assign(info.labels.size(), 0.5F);
+  return info;
+}
+
+Result<ModelInfo> read_model_info(const std::string& model_dir) {
+  const std::string path = (fs::path(model_dir) / "model.json").string();
+  std::ifstream in(path);
+  if (!in) {
+    return Error{ErrorCode::kNotFound, fmt::format("{}: no model here (model.json not found)", model_dir)};
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto json = nlohmann::json::parse(text.str(), nullptr, false);
+  if (json.is_discarded()) return Error{ErrorCode::kParse, fmt::format("{}: not valid JSON", path)};
+  return model_info_from_json(json, path);
+}
+
+Status write_text_atomically(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  const fs::path target(path);
+  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) return Error{ErrorCode::kIo, fmt::format("{}: cannot write", temporary)};
+    out << text;
+    if (!out.flush()) return Error{ErrorCode::kIo, fmt::format("{}: write failed", temporary)};
+  }
+  fs::rename(temporary, target, ec);
+  if (ec) return Error{ErrorCode::kIo, fmt::format("{}: cannot rename into place: {}", path, ec.message())};
+  return Ok{};
+}
+
+Status write_model_info(const ModelInfo& info, const std::string& model_dir) {
+  return write_text_atomically((fs::path(model_dir) / "model.json").string(), model_info_to_json(info).dump(2) + "\n");
+}
+
+}  // namespace logoscope::model

@@ -1,0 +1,56 @@
+// model/model_info.hpp — the versioned model directory's description (model.json), readable
+// without libtorch (evaluation updates thresholds; tools list models).
+//
+// A model directory holds:
+//   model.json   this description: format "logoscope-model", version, labels, network shape,
+//                input sizes, per-label assumed thresholds, NMS settings, training config and
+//                seed, dataset hashes, metrics
+//   weights.pt   the network's parameters and buffers (libtorch archive)
+//   training.csv one row per validation: step, seconds, loss, val F1, val AP50
+// Readers reject other formats and newer versions with a clear error.
+//
+// Thread safety: plain values.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "logoscope/result.hpp"
+
+namespace logoscope::model {
+
+inline constexpr int kModelFormatVersion = 1;
+inline constexpr const char* kModelFormatName = "logoscope-model";
+
+struct ModelInfo {
+  int version = kModelFormatVersion;
+  std::vector<std::string> labels;
+  std::vector<float> thresholds;       ///< per label, assumed threshold (argmax F1), confidence 0–1
+  std::vector<int> widths = {16, 24, 48, 96, 160};
+  std::vector<int> depths = {0, 1, 2, 1};
+  int neck_width = 48;
+  int head_convs = 1;
+  std::vector<int> strides = {8, 16, 32};
+  int train_size = 320;                ///< square training crops
+  int infer_long_side = 512;           ///< images are resized so their long side is this
+  double nms_iou = 0.5;
+  double nms_containment = 0.8;
+  nlohmann::json training;             ///< resolved training config, seed, timings
+  nlohmann::json datasets;             ///< paths and content hashes
+  nlohmann::json metrics;              ///< evaluation of the test set
+};
+
+nlohmann::json model_info_to_json(const ModelInfo& info);
+Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::string& source);
+
+/// Reads DIR/model.json. Errors name the file and the field.
+Result<ModelInfo> read_model_info(const std::string& model_dir);
+/// Writes DIR/model.json atomically (temporary file + rename).
+Status write_model_info(const ModelInfo& info, const std::string& model_dir);
+
+/// Writes `text` to `path` atomically.
+Status write_text_atomically(const std::string& path, const std::string& text);
+
+}  // namespace logoscope::model

@@ -1,0 +1,61 @@
+// train/batch_loader.hpp — composes augmented training batches on a background thread.
+//
+// The producer owns an Augmenter (seeded) and fills a bounded queue, so that the training loop
+// never waits on OpenCV work while libtorch uses the cores. OpenCV's own threading is switched
+// off on the producer thread to avoid oversubscribing the cores.
+//
+// Thread safety: next() is called by one consumer thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "augment/augment.hpp"
+#include "model/fcos_targets.hpp"
+
+namespace logoscope::train {
+
+struct Batch {
+  torch::Tensor images;      ///< [B, 3, S, S] float 0–1, channels-last
+  torch::Tensor labels;      ///< [B, L] int64
+  torch::Tensor boxes;       ///< [B, L, 4] float
+  torch::Tensor centerness;  ///< [B, L] float
+  int positives = 0;
+};
+
+class BatchLoader {
+ public:
+  BatchLoader(const std::vector<augment::TrainImage>& positives, const std::vector<augment::TrainImage>& negatives,
+              const std::vector<augment::Instance>& instances, augment::AugmentConfig config,
+              augment::FlipPolicy flip_policy, std::vector<int> strides, int batch_size, std::uint64_t seed);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  Batch next();
+
+ private:
+  void produce();
+  Batch make_batch();
+
+  const std::vector<augment::TrainImage>& positives_;
+  const std::vector<augment::TrainImage>& negatives_;
+  const std::vector<augment::Instance>& instances_;
+  augment::AugmentConfig config_;
+  augment::Augmenter augmenter_;
+  model::GridLayout layout_;
+  int batch_size_;
+  std::deque<Batch> queue_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace logoscope::train
