@@ -1,1 +1,52 @@
-// placeholder
+#include "cli/cli_app.hpp"
+
+#include <exception>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/modes.hpp"
+#include "core/logging.hpp"
+#include "logoscope/result.hpp"
+
+namespace logoscope::cli {
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{
+      "logoscope — train and run custom logo detectors on your own machine.\n"
+      "A self-hosted alternative to Amazon Rekognition Custom Labels: any image format and size,\n"
+      "Ground Truth manifests, COCO, YOLO and Pascal VOC labels.\n\n"
+      "Start with:  logoscope demo\n"
+      "Check data:  logoscope dataset validate train.manifest\n"
+      "Help on a command:  logoscope dataset validate --help",
+      "logoscope"};
+  app.set_version_flag("--version", std::string("logoscope ") + LOGOSCOPE_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  CommonOptions common;
+  app.add_flag("-q,--quiet", common.quiet, "Only print warnings and errors on stderr");
+  app.add_flag("-v,--verbose", common.verbose, "Print debug details on stderr");
+  RunState state;
+  register_demo(app, state, common);
+  register_dataset(app, state, common);
+  register_train(app, state, common);
+  register_detect(app, state, common);
+  app.parse_complete_callback([&] {
+    init_logging(common.quiet ? Verbosity::kQuiet : common.verbose ? Verbosity::kVerbose : Verbosity::kNormal);
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitUsage;
+  } catch (const Failure& failure) {
+    std::cerr << "logoscope: error: " << failure.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& error) {
+    std::cerr << "logoscope: internal error: " << error.what() << "\n";
+    return kExitInternal;
+  }
+  return state.exit_code;
+}
+
+}  // namespace logoscope::cli

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package logoscope needs (idempotent, non-interactive) and builds it.
+# Usage: scripts/setup.sh [BUILD_DIR] [extra cmake args…]     (default BUILD_DIR: build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libopencv-dev            # image codecs, imgproc, video (FFmpeg)
+  libtorch-dev             # training and inference
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libcpp-httplib-dev libcurl4-openssl-dev libsqlite3-dev
+  libjpeg62-turbo-dev      # writing CMYK JPEGs in the image tests
+  libgif-dev               # GIF decoding (OpenCV 4.6 has no GIF reader)
+  libtinyxml2-dev          # Pascal VOC XML
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format clang-tidy
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${#missing[@]} Debian packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "setup: all Debian packages present"
+fi
+
+BUILD_DIR="${1:-build}"
+shift || true
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGOSCOPE_FATAL_WARNINGS=ON "$@" >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)"
+echo "setup: built $BUILD_DIR/bin/logoscope"

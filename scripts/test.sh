@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds and runs the test suites.
+# Usage: scripts/test.sh            fast tier (unit + integration), in build/
+#        scripts/test.sh --slow     every tier, slow included (learnability, full demo)
+#        scripts/test.sh --sanitize the unit tier under ASan + UBSan, in build-asan/ (libtorch-free
+#                                   suites only: libtorch itself is not built with sanitizers)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_DIR=build
+LABELS="unit|integration"
+EXTRA=()
+TARGETS=()
+for arg in "$@"; do
+  case "$arg" in
+    --slow) LABELS="unit|integration|slow" ;;
+    --sanitize)
+      BUILD_DIR=build-asan
+      LABELS="unit"
+      EXTRA=(-DCMAKE_BUILD_TYPE=Debug -DLOGOSCOPE_SANITIZE_ADDRESS=ON -DLOGOSCOPE_SANITIZE_UNDEFINED=ON)
+      TARGETS=(--target test_core test_imageio test_dataset test_eval test_infer test_model) ;;
+    *) echo "test.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+cmake -S . -B "$BUILD_DIR" -G Ninja -DLOGOSCOPE_FATAL_WARNINGS=ON "${EXTRA[@]}" >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)" "${TARGETS[@]}"
+ctest --test-dir "$BUILD_DIR" -L "$LABELS" --output-on-failure -j"$(nproc)"

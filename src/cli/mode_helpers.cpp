@@ -1,0 +1,58 @@
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/modes.hpp"
+#include "core/paths.hpp"
+
+namespace logoscope::cli {
+
+CLI::Option* add_format_option(CLI::App& command, const std::string& name, std::string& target,
+                               const std::string& help) {
+  return command.add_option(name, target, help + " (manifest|coco|yolo|voc; default: from the path)")
+      ->check(CLI::IsMember({"manifest", "gt", "coco", "yolo", "voc"}, CLI::ignore_case));
+}
+
+std::optional<dataset::DatasetFormat> format_or_detect(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  return value_or_throw(dataset::parse_dataset_format(name));
+}
+
+Dataset read_dataset_or_throw(const std::string& path, const std::string& format_name, Problems& problems) {
+  return value_or_throw(dataset::read_dataset(path, format_or_detect(format_name), problems));
+}
+
+dataset::DatasetFormat output_format(const std::string& out, const std::string& name, const std::string& input) {
+  if (!name.empty()) return value_or_throw(dataset::parse_dataset_format(name));
+  const bool has_extension = std::filesystem::path(out).has_extension();
+  if (has_extension) {
+    auto detected = dataset::format_from_extension(out);
+    if (detected) return *detected;
+  }
+  auto from_input = dataset::detect_dataset_format(input);
+  if (!has_extension && from_input) return *from_input;
+  throw Failure(Error{ErrorCode::kInvalidArgument,
+                      fmt::format("cannot tell which format to write {} in: give --to manifest|coco|yolo|voc", out)});
+}
+
+void refuse_to_overwrite(const std::string& out, const std::vector<std::string>& inputs) {
+  for (const auto& input : inputs) {
+    if (!input.empty() && same_file(out, input)) {
+      throw Failure(Error{ErrorCode::kInvalidArgument,
+                          fmt::format("{} is an input: logoscope never overwrites your files; choose another output", out)});
+    }
+  }
+}
+
+void print_problems(const Problems& problems, std::size_t limit) {
+  for (std::size_t i = 0; i < problems.size() && i < limit; ++i) {
+    std::cerr << format_problem(problems[i]) << "\n";
+  }
+  if (problems.size() > limit) {
+    std::cerr << fmt::format("… and {} more problems (`logoscope dataset validate` lists all)\n",
+                             problems.size() - limit);
+  }
+}
+
+}  // namespace logoscope::cli

@@ -1,0 +1,59 @@
+// cli/modes.hpp — each subcommand registers itself on the parent app. One file per mode.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "dataset/formats.hpp"
+#include "logoscope/problems.hpp"
+
+namespace logoscope::cli {
+
+/// What a mode's callback reports back to run_cli.
+struct RunState {
+  int exit_code = 0;
+};
+
+/// Options common to every mode.
+struct CommonOptions {
+  bool quiet = false;
+  bool verbose = false;
+};
+
+void register_demo(CLI::App& app, RunState& state, const CommonOptions& common);
+void register_dataset(CLI::App& app, RunState& state, const CommonOptions& common);
+void register_train(CLI::App& app, RunState& state, const CommonOptions& common);
+void register_detect(CLI::App& app, RunState& state, const CommonOptions& common);
+void register_dataset_validate(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
+void register_dataset_convert(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
+void register_dataset_split(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
+void register_dataset_stats(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
+
+// Shared helpers for modes ---------------------------------------------------------------
+
+/// Adds `--format` with the accepted names to `command`, storing into `target`.
+CLI::Option* add_format_option(CLI::App& command, const std::string& name, std::string& target,
+                               const std::string& help);
+
+/// Parses a format name given on the command line; empty = detect from path.
+std::optional<dataset::DatasetFormat> format_or_detect(const std::string& name);
+
+/// Reads a dataset or throws Failure (exit 2) naming the file.
+Dataset read_dataset_or_throw(const std::string& path, const std::string& format_name, Problems& problems);
+
+/// The format to write `out` in: `name` when given, else detected from `out`'s extension, else
+/// the format of `input`. Throws Failure when none applies.
+dataset::DatasetFormat output_format(const std::string& out, const std::string& name, const std::string& input);
+
+/// Throws Failure when `out` names one of `inputs` (user files are never overwritten).
+void refuse_to_overwrite(const std::string& out, const std::vector<std::string>& inputs);
+
+/// Prints problems as "file:line: error [kind] …" lines on stderr (at most `limit`).
+void print_problems(const Problems& problems, std::size_t limit);
+
+}  // namespace logoscope::cli
