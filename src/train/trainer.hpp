@@ -36,7 +36,7 @@ struct TrainConfig {
   int threads = 0;              ///< 0 = all cores
   std::uint64_t seed = 0;
   double val_fraction = 0.15;   ///< carved from train when every label has ≥ min_val_label_images
-  int min_val_label_images = 12;
+  int min_val_label_images = 25;
   int validations = 8;          ///< how many times to validate over the run
   int patience = 4;             ///< stop after this many validations without AP50 improvement
   bool resume = false;

@@ -1,0 +1,178 @@
+// logoscope-bench-flickrlogos — the FlickrLogos-27 protocols end to end (train, detect, evaluate).
+//
+// Protocols (LOGOSCOPE_BENCH_DATA/flickrlogos27/README.md):
+//   redbull  single label: train on the 20 RedBull training images (+ the other brands' training
+//            photos as negatives), test on all 269 test images.
+//   fl27     27 labels, 20 training images each, test on the 269 test images.
+// Prints F1, precision, recall, assumed threshold, AP50 (and mAP50:95), training wall time and
+// detection ms/image (decode excluded and included), and writes DIR/<protocol>/bench.json.
+// Usage: logoscope-bench-flickrlogos [--protocol redbull|fl27|all] [--budget 5m] [--out DIR] …
+#include <malloc.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/logging.hpp"
+#include "dataset/formats.hpp"
+#include "eval/metrics.hpp"
+#include "eval/metrics_json.hpp"
+#include "imageio/image_io.hpp"
+#include "infer/predictor.hpp"
+#include "train/trainer.hpp"
+
+namespace fs = std::filesystem;
+using namespace logoscope;
+
+namespace {
+
+struct Args {
+  std::string protocol = "all";
+  std::string budget_redbull = "300";
+  std::string budget_fl27 = "1800";
+  std::string out = "bench-out";
+  std::uint64_t seed = 0;
+  int input_size = 320;
+  int infer_size = 512;
+  bool no_negatives = false;
+  bool no_copy_paste = false;
+  bool no_flips = false;
+  bool no_mosaic = false;
+  bool no_distractors = false;
+  std::string skip_train_model;  // evaluate an existing model instead of training
+};
+
+Dataset read_or_die(const std::string& path) {
+  Problems problems;
+  auto data = dataset::read_dataset(path, std::nullopt, problems);
+  if (!data) throw Failure(data.error());
+  return std::move(data).value();
+}
+
+double seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+nlohmann::json run_protocol(const std::string& name, const Args& args, const std::string& data_dir) {
+  const fs::path root = fs::path(data_dir) / "flickrlogos27";
+  train::TrainInputs inputs;
+  if (name == "redbull") {
+    inputs.train = read_or_die((root / "redbull_train.manifest").string());
+    inputs.test = read_or_die((root / "redbull_test.manifest").string());
+    if (!args.no_negatives) {
+      const Dataset all_train = read_or_die((root / "train.manifest").string());
+      const int redbull = all_train.find_label("RedBull");
+      for (const auto& sample : all_train.samples) {
+        const bool has_redbull = std::any_of(sample.boxes.begin(), sample.boxes.end(),
+                                             [&](const Box& b) { return b.label == redbull; });
+        if (!has_redbull) inputs.negatives.push_back(sample.image);
+      }
+    }
+  } else {
+    inputs.train = read_or_die((root / "train.manifest").string());
+    inputs.test = read_or_die((root / "test.manifest").string());
+  }
+  inputs.train_source = name + " train";
+  inputs.test_source = name + " test";
+
+  train::TrainConfig config;
+  const std::string budget = name == "redbull" ? args.budget_redbull : args.budget_fl27;
+  config.time_budget_s = std::stod(budget);
+  config.seed = args.seed;
+  config.input_size = args.input_size;
+  config.infer_long_side = args.infer_size;
+  if (args.no_copy_paste) config.augment.paste_prob = 0;
+  if (args.no_flips) config.augment.flip_prob = 0;
+  if (args.no_mosaic) config.augment.mosaic_prob = 0;
+  if (args.no_distractors) config.augment.max_distractors = 0;
+  const std::string model_dir = args.skip_train_model.empty() ? (fs::path(args.out) / name / "model").string()
+                                                              : args.skip_train_model;
+  double train_seconds = 0;
+  if (args.skip_train_model.empty()) {
+    const auto started = std::chrono::steady_clock::now();
+    auto summary = train::train_detector(inputs, config, model_dir);
+    if (!summary) throw Failure(summary.error());
+    train_seconds = seconds(std::chrono::steady_clock::now() - started);
+  }
+
+  infer::PredictorOptions options;
+  options.min_score = 0.01F;
+  auto predictor = value_or_throw(infer::Predictor::load(model_dir, options));
+  // The model's label order is the training set's; map the test boxes onto it.
+  Dataset test = inputs.test;
+  for (auto& sample : test.samples) {
+    for (auto& box : sample.boxes) {
+      const auto& labels = predictor->info().labels;
+      const auto it = std::find(labels.begin(), labels.end(), inputs.test.labels[static_cast<std::size_t>(box.label)]);
+      box.label = it == labels.end() ? -1 : static_cast<int>(it - labels.begin());
+    }
+  }
+  std::vector<ImageDetections> detections;
+  double detect_total = 0;
+  double decode_total = 0;
+  for (const auto& sample : test.samples) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto image = value_or_throw(imageio::decode_image_file(sample.image));
+    const auto t1 = std::chrono::steady_clock::now();
+    auto found = predictor->detect(image.rgb);
+    const auto t2 = std::chrono::steady_clock::now();
+    decode_total += seconds(t1 - t0);
+    detect_total += seconds(t2 - t1);
+    detections.push_back({sample.image, image.rgb.cols, image.rgb.rows, std::move(found)});
+  }
+  const auto metrics = eval::compute_metrics(test.samples, detections, predictor->info().labels);
+  const double images = static_cast<double>(test.samples.size());
+  nlohmann::json result = {{"protocol", name},
+                           {"train_seconds", train_seconds},
+                           {"detect_ms_per_image", 1000 * detect_total / images},
+                           {"decode_ms_per_image", 1000 * decode_total / images},
+                           {"test_images", test.samples.size()},
+                           {"metrics", eval::metrics_to_json(metrics, false)},
+                           {"model_training", nlohmann::json::parse(std::ifstream(fs::path(model_dir) / "model.json"))["training"]}};
+  fs::create_directories(fs::path(args.out) / name);
+  std::ofstream(fs::path(args.out) / name / "bench.json") << result.dump(2) << "\n";
+  std::cout << "\n== " << name << "\n" << eval::format_metrics_table(metrics);
+  std::cout << fmt::format("{}: F1 {:.3f}  precision {:.3f}  recall {:.3f}  AP50 {:.3f}  mAP50:95 {:.3f}  "
+                           "train {:.0f} s  detect {:.1f} ms/image (+{:.1f} ms decode)\n",
+                           name, metrics.mean_f1, metrics.mean_precision, metrics.mean_recall, metrics.map50,
+                           metrics.map50_95, train_seconds, 1000 * detect_total / images, 1000 * decode_total / images);
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  Args args;
+  CLI::App app{"FlickrLogos-27 benchmark: train, detect and evaluate the redbull and fl27 protocols"};
+  app.add_option("--protocol", args.protocol, "redbull, fl27 or all")->check(CLI::IsMember({"redbull", "fl27", "all"}));
+  app.add_option("--budget-redbull", args.budget_redbull, "Training seconds for redbull")->capture_default_str();
+  app.add_option("--budget-fl27", args.budget_fl27, "Training seconds for fl27")->capture_default_str();
+  app.add_option("--out", args.out, "Output folder")->capture_default_str();
+  app.add_option("--seed", args.seed, "Seed")->capture_default_str();
+  app.add_option("--input-size", args.input_size, "Training crop size")->capture_default_str();
+  app.add_option("--infer-size", args.infer_size, "Detection long side")->capture_default_str();
+  app.add_flag("--no-negatives", args.no_negatives, "redbull: no other-brand photos as negatives");
+  app.add_flag("--no-copy-paste", args.no_copy_paste, "Ablation");
+  app.add_flag("--no-flips", args.no_flips, "Ablation");
+  app.add_flag("--no-mosaic", args.no_mosaic, "Ablation");
+  app.add_flag("--no-distractors", args.no_distractors, "Ablation");
+  app.add_option("--model", args.skip_train_model, "Evaluate this model folder instead of training");
+  CLI11_PARSE(app, argc, argv);
+  init_logging(Verbosity::kNormal);
+  const char* env = std::getenv("LOGOSCOPE_BENCH_DATA");
+  const std::string data_dir = env != nullptr ? env : "../shared/data";
+  try {
+    for (const std::string name : {"redbull", "fl27"}) {
+      if (args.protocol == "all" || args.protocol == name) run_protocol(name, args, data_dir);
+    }
+  } catch (const Failure& failure) {
+    std::cerr << "bench: " << failure.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
