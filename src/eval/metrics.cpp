@@ -45,7 +45,7 @@ std::vector<MatchedDetection> match_detections(const std::vector<Sample>& ground
       int best_ignore_idx = -1;
       for (std::size_t gt_idx = 0; gt_idx < boxes.size(); ++gt_idx) {
         const Box& gt = boxes[gt_idx];
-        if (gt.label != det.label) continue;
+        if (gt.label != det.label || gt.area() <= 0) continue;
         const double iou = box_iou(det_box, gt);
         if (!counts_as_ignore(gt)) match.iou = std::max(match.iou, iou);
         if (counts_as_ignore(gt)) {
@@ -102,7 +102,8 @@ Metrics compute_metrics(const std::vector<Sample>& ground_truth, const std::vect
   for (std::size_t label = 0; label < label_count; ++label) metrics.labels[label].name = label_names[label];
   for (const auto& sample : ground_truth) {
     for (const auto& box : sample.boxes) {
-      if (box.label >= 0 && static_cast<std::size_t>(box.label) < label_count && !counts_as_ignore(box)) {
+      if (box.label >= 0 && static_cast<std::size_t>(box.label) < label_count && !counts_as_ignore(box) &&
+          box.area() > 0) {
         ++metrics.labels[static_cast<std::size_t>(box.label)].ground_truth;
       }
     }

@@ -5,7 +5,8 @@
 // ground-truth box of the same label with the highest IoU ≥ the IoU threshold; a detection whose
 // best match is an ignore/difficult box counts neither way; such boxes are never misses.
 // AP: 101-point interpolated precision (COCO). Assumed threshold: the confidence at which the
-// label's F1 is highest (Rekognition Custom Labels). No libtorch here.
+// label's F1 is highest (Rekognition Custom Labels). Degenerate ground-truth boxes (zero width or
+// height; validation reports them) can never be matched and are left out. No libtorch here.
 //
 // Thread safety: pure functions.
 #pragma once

@@ -26,7 +26,9 @@ std::vector<Detection> NetworkRunner::run(const cv::Mat& rgb, const RunOptions& 
                          .to(torch::kFloat)
                          .div(255.0)
                          .contiguous(torch::MemoryFormat::ChannelsLast);
-  const auto out = model::flatten_levels(net_->forward(input));
+  const torch::Device device = net_->parameters().front().device();
+  auto out = model::flatten_levels(net_->forward(input.to(device)));
+  if (device.is_cuda()) out = {out.cls.cpu(), out.box.cpu(), out.ctr.cpu()};
   auto& centres = centres_by_size_[{padded_w, padded_h}];
   if (!centres.defined()) centres = model::location_centres(model::GridLayout::make(padded_w, padded_h, strides_));
   const double sx = static_cast<double>(w) / rgb.cols;

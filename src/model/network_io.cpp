@@ -15,6 +15,11 @@ void to_channels_last(torch::nn::Module& module) {
   }
 }
 
+torch::Device preferred_device() {
+  if (torch::cuda::is_available()) return torch::kCUDA;
+  return torch::kCPU;
+}
+
 NetConfig net_config_of(const ModelInfo& info) {
   NetConfig config;
   config.widths = info.widths;
@@ -33,6 +38,7 @@ Result<DetectorNet> load_network(const ModelInfo& info, const std::string& weigh
     DetectorNet net(net_config_of(info));
     torch::load(net, weights_path);
     to_channels_last(*net);
+    net->to(preferred_device());
     return net;
   } catch (const c10::Error& error) {
     return Error{ErrorCode::kInvalidValue,

@@ -12,6 +12,9 @@ namespace logoscope::model {
 /// Stores 4-D parameters channels-last (oneDNN's fast layout on CPU: +10–25 % here).
 void to_channels_last(torch::nn::Module& module);
 
+/// CUDA when this libtorch has it and a GPU is visible (LOGOSCOPE_CUDA builds), else the CPU.
+torch::Device preferred_device();
+
 NetConfig net_config_of(const ModelInfo& info);
 
 /// Builds the network for `info` and loads `weights_path`. Errors name the file; a libtorch

@@ -232,7 +232,11 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   model::DetectorNet ema(net_config);
   model::to_channels_last(*net);
   model::to_channels_last(*ema);
+  const torch::Device device = model::preferred_device();
+  net->to(device);
+  ema->to(device);
   copy_weights(ema, net);
+  if (device.is_cuda()) spdlog::info("training on the GPU");
 
   std::vector<torch::Tensor> decay_params;
   std::vector<torch::Tensor> plain_params;
@@ -263,6 +267,8 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
       torch::load(net, last_net);
       torch::load(ema, last_ema);
       torch::load(optimizer, last_optim);
+      net->to(device);
+      ema->to(device);
     } catch (const c10::Error& error) {
       return Error{ErrorCode::kInvalidValue, fmt::format("{}: cannot resume: {}", model_dir, error.what_without_backtrace())};
     }
@@ -307,8 +313,8 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
     Batch batch = loader.next();
-    const auto out = model::flatten_levels(net->forward(batch.images));
-    const auto loss = model::fcos_loss(out, batch.labels, batch.boxes, batch.centerness);
+    const auto out = model::flatten_levels(net->forward(batch.images.to(device)));
+    const auto loss = model::fcos_loss(out, batch.labels.to(device), batch.boxes.to(device), batch.centerness.to(device));
     optimizer.zero_grad();
     loss.total.backward();
     torch::nn::utils::clip_grad_norm_(net->parameters(), 10.0);
@@ -372,7 +378,10 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   bar.finish();
   const double train_seconds = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
 
-  if (best_ap >= 0 && fs::exists(best_path)) torch::load(ema, best_path);
+  if (best_ap >= 0 && fs::exists(best_path)) {
+    torch::load(ema, best_path);
+    ema->to(device);  // torch::load may leave parameters on the CPU
+  }
   ema->eval();
   auto saved = model::save_network(ema, (fs::path(model_dir) / "weights.pt").string());
   if (!saved) return saved.error();

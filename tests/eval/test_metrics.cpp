@@ -109,3 +109,18 @@ TEST(Metrics, StricterIouLowersAp5095) {
 
 }  // namespace
 }  // namespace logoscope::eval
+
+namespace logoscope::eval {
+namespace {
+
+TEST(Metrics, DegenerateGroundTruthIsLeftOut) {
+  const std::vector<Sample> truth = {gt({{0, 0, 10, 10, 0}, {3, 5, 3, 5, 0}})};
+  const std::vector<ImageDetections> found = {dets({{0, 0, 10, 10, 0, 0.9F}})};
+  const auto metrics = compute_metrics(truth, found, {"logo"});
+  EXPECT_EQ(metrics.labels[0].ground_truth, 1);
+  EXPECT_DOUBLE_EQ(metrics.labels[0].recall, 1.0);
+  EXPECT_EQ(metrics.labels[0].false_negatives, 0);
+}
+
+}  // namespace
+}  // namespace logoscope::eval
