@@ -205,14 +205,7 @@ void Augmenter::paste_instance(TrainImage& target, const Instance& instance, boo
     });
     if (clashes) continue;
     cv::Mat roi = target.rgb(cv::Rect(x, y, cw, ch));
-    cv::Mat alpha3;
-    cv::merge(std::vector<cv::Mat>{rotated_mask, rotated_mask, rotated_mask}, alpha3);
-    cv::Mat fg;
-    cv::Mat bg;
-    rotated.convertTo(fg, CV_32FC3);
-    roi.convertTo(bg, CV_32FC3);
-    cv::Mat blended = fg.mul(alpha3) + bg.mul(cv::Scalar::all(1.0) - alpha3);
-    blended.convertTo(roi, CV_8UC3);
+    synth::blend_over(roi, rotated, rotated_mask);
     if (labeled) target.boxes.push_back(box);
     return;
   }

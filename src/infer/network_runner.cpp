@@ -8,7 +8,7 @@
 namespace logoscope::infer {
 
 NetworkRunner::NetworkRunner(model::DetectorNet net, std::vector<int> strides)
-    : net_(std::move(net)), strides_(std::move(strides)) {}
+    : net_(std::move(net)), strides_(std::move(strides)), device_(net_->parameters().front().device()) {}
 
 std::vector<Detection> NetworkRunner::run(const cv::Mat& rgb, const RunOptions& options) {
   LOGOSCOPE_CHECK(rgb.type() == CV_8UC3 && !rgb.empty());
@@ -26,9 +26,8 @@ std::vector<Detection> NetworkRunner::run(const cv::Mat& rgb, const RunOptions& 
                          .to(torch::kFloat)
                          .div(255.0)
                          .contiguous(torch::MemoryFormat::ChannelsLast);
-  const torch::Device device = net_->parameters().front().device();
-  auto out = model::flatten_levels(net_->forward(input.to(device)));
-  if (device.is_cuda()) out = {out.cls.cpu(), out.box.cpu(), out.ctr.cpu()};
+  auto out = model::flatten_levels(net_->forward(input.to(device_)));
+  if (device_.is_cuda()) out = {out.cls.cpu(), out.box.cpu(), out.ctr.cpu()};
   auto& centres = centres_by_size_[{padded_w, padded_h}];
   if (!centres.defined()) centres = model::location_centres(model::GridLayout::make(padded_w, padded_h, strides_));
   const double sx = static_cast<double>(w) / rgb.cols;

@@ -25,7 +25,7 @@ struct RunOptions {
 
 class NetworkRunner {
  public:
-  /// `net` must be in eval mode; `strides` are the network's output strides.
+  /// `net` must be in eval mode and stay on its device; `strides` are its output strides.
   NetworkRunner(model::DetectorNet net, std::vector<int> strides);
 
   /// Detections for one RGB (CV_8UC3) image in its own pixels.
@@ -34,6 +34,7 @@ class NetworkRunner {
  private:
   model::DetectorNet net_;
   std::vector<int> strides_;
+  torch::Device device_;  ///< where the network's parameters live
   std::map<std::pair<int, int>, torch::Tensor> centres_by_size_;
 };
 

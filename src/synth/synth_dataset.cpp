@@ -103,6 +103,18 @@ Mark render_mark(int label, int size) {
   return mark;
 }
 
+void blend_over(cv::Mat& roi, const cv::Mat& foreground, const cv::Mat& alpha) {
+  LOGOSCOPE_CHECK(roi.size() == foreground.size() && roi.size() == alpha.size() && alpha.type() == CV_32F);
+  cv::Mat alpha3;
+  cv::merge(std::vector<cv::Mat>{alpha, alpha, alpha}, alpha3);
+  cv::Mat fg;
+  cv::Mat bg;
+  foreground.convertTo(fg, CV_32FC3);
+  roi.convertTo(bg, CV_32FC3);
+  cv::Mat blended = fg.mul(alpha3) + bg.mul(cv::Scalar::all(1.0) - alpha3);
+  blended.convertTo(roi, CV_8UC3);
+}
+
 cv::Mat render_background(std::mt19937_64& rng, int width, int height) {
   cv::Mat image(height, width, CV_8UC3);
   const cv::Scalar top = random_colour(rng);
@@ -174,14 +186,7 @@ cv::Mat render_scene(std::mt19937_64& rng, const SynthOptions& options, std::vec
       cv::Mat roi = image(cv::Rect(x, y, out_w, out_h));
       cv::Mat alpha;
       warped_mask.convertTo(alpha, CV_32F, 1.0 / 255.0);
-      cv::Mat alpha3;
-      cv::merge(std::vector<cv::Mat>{alpha, alpha, alpha}, alpha3);
-      cv::Mat fg;
-      cv::Mat bg;
-      warped_rgb.convertTo(fg, CV_32FC3);
-      roi.convertTo(bg, CV_32FC3);
-      cv::Mat blended = fg.mul(alpha3) + bg.mul(cv::Scalar::all(1.0) - alpha3);
-      blended.convertTo(roi, CV_8UC3);
+      blend_over(roi, warped_rgb, alpha);
       placed.push_back(box);
       break;
     }

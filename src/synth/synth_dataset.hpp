@@ -46,6 +46,10 @@ std::string synthetic_label_name(int label);
 /// Draws label `label`'s mark on a size×size canvas. Requires size ≥ 16.
 Mark render_mark(int label, int size);
 
+/// roi = foreground·alpha + roi·(1 − alpha), in place. foreground CV_8UC3 and alpha CV_32F in
+/// [0, 1], both of roi's size.
+void blend_over(cv::Mat& roi, const cv::Mat& foreground, const cv::Mat& alpha);
+
 /// A procedural background of the given size.
 cv::Mat render_background(std::mt19937_64& rng, int width, int height);
 
