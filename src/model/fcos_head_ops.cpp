@@ -19,7 +19,6 @@ FlatOutput flatten_levels(const std::vector<LevelOutput>& levels) {
 
 LossParts fcos_loss(const FlatOutput& out, const torch::Tensor& labels, const torch::Tensor& boxes,
                     const torch::Tensor& centerness) {
-  const auto num_labels = out.cls.size(2);
   const auto positive = labels >= 0;
   const auto valid = (labels != kIgnored).to(torch::kFloat).unsqueeze(2);
   const auto num_pos = std::max(1.0, positive.sum().item<double>());
@@ -30,7 +29,6 @@ LossParts fcos_loss(const FlatOutput& out, const torch::Tensor& labels, const to
     const auto pos_labels = labels.index({positive});
     onehot.index_put_({pos_index.select(1, 0), pos_index.select(1, 1), pos_labels}, 1.0);
   }
-  (void)num_labels;
   const auto p = torch::sigmoid(out.cls);
   const auto ce = torch::binary_cross_entropy_with_logits(out.cls, onehot, {}, {}, torch::Reduction::None);
   const auto p_t = p * onehot + (1 - p) * (1 - onehot);
