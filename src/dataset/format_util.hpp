@@ -44,8 +44,6 @@ std::string iso8601_now();
 /// The whole file (a leading UTF-8 byte order mark removed). Errors: kNotFound (missing or a
 /// folder), kIo. Messages name `path`.
 Result<std::string> read_text_file(const std::string& path);
-/// A fresh sibling name for a temporary file next to `target` (same folder, so rename is atomic).
-std::string temp_path_for(const std::string& target);
 /// Creates the parent folders, writes `content` to a temporary sibling and renames it over `path`.
 /// Errors: kIo naming the path.
 Status write_file_atomic(const std::string& path, std::string_view content);

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "core/files.hpp"
 #include "core/paths.hpp"
 #include "dataset/format_util.hpp"
 #include "dataset/formats.hpp"
@@ -655,7 +656,7 @@ std::string format_label_line(int label, double cx, double cy, double w, double 
 Status place_image(const std::string& image, const std::string& target, bool copy) {
   std::error_code ec;
   fs::create_directories(fs::path(target).parent_path(), ec);
-  const std::string temp = detail::temp_path_for(target);
+  const std::string temp = logoscope::temp_path_for(target);
   if (!copy) {
     fs::create_symlink(fs::absolute(image, ec).lexically_normal(), temp, ec);
     if (!ec) {

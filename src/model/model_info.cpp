@@ -1,5 +1,7 @@
 #include "model/model_info.hpp"
 
+#include "core/files.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -39,13 +41,15 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
   if (!json.is_object() || json.value("format", "") != kModelFormatName) {
     return fail(fmt::format("not a logoscope model (field \"format\" must be \"{}\")", kModelFormatName));
   }
-  if (!json.contains("version") || !json["version"].is_number_integer()) return fail("field \"version\" is missing");
+  if (!json.contains("version") || !json["version"].is_number_integer())
+    return fail("field \"version\" is missing");
   ModelInfo info;
   info.version = json["version"].get<int>();
   if (info.version > kModelFormatVersion || info.version < 1) {
-    return fail(fmt::format("model format version {} is not supported by this logoscope (it reads version {}); "
-                            "upgrade logoscope or retrain",
-                            info.version, kModelFormatVersion));
+    return fail(
+        fmt::format("model format version {} is not supported by this logoscope (it reads version {}); "
+                    "upgrade logoscope or retrain",
+                    info.version, kModelFormatVersion));
   }
   try {
     info.labels = json.at("labels").get<std::vector<std::string>>();
@@ -85,23 +89,12 @@ Result<ModelInfo> read_model_info(const std::string& model_dir) {
 }
 
 Status write_text_atomically(const std::string& path, const std::string& text) {
-  std::error_code ec;
-  const fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) return Error{ErrorCode::kIo, fmt::format("{}: cannot write", temporary)};
-    out << text;
-    if (!out.flush()) return Error{ErrorCode::kIo, fmt::format("{}: write failed", temporary)};
-  }
-  fs::rename(temporary, target, ec);
-  if (ec) return Error{ErrorCode::kIo, fmt::format("{}: cannot rename into place: {}", path, ec.message())};
-  return Ok{};
+  return write_file_atomically(path, text);
 }
 
 Status write_model_info(const ModelInfo& info, const std::string& model_dir) {
-  return write_text_atomically((fs::path(model_dir) / "model.json").string(), model_info_to_json(info).dump(2) + "\n");
+  return write_text_atomically((fs::path(model_dir) / "model.json").string(),
+                               model_info_to_json(info).dump(2) + "\n");
 }
 
 }  // namespace logoscope::model

@@ -1,0 +1,58 @@
+#include "core/files.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace logoscope {
+
+Result<std::string> read_text_file(const std::string& path) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (!fs::exists(status)) return Error{ErrorCode::kNotFound, path + ": no such file"};
+  if (fs::is_directory(status)) return Error{ErrorCode::kNotFound, path + ": is a folder, not a file"};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{ErrorCode::kIo, path + ": cannot open for reading"};
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Error{ErrorCode::kIo, path + ": read error"};
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  return text;
+}
+
+std::string temp_path_for(const std::string& target) {
+  static std::atomic<unsigned> counter{0};
+  return target + ".logoscope-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+}
+
+Status write_file_atomically(const std::string& path, std::string_view content) {
+  std::error_code ec;
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  if (ec) return Error{ErrorCode::kIo, parent.string() + ": cannot create folder: " + ec.message()};
+  const std::string temp = temp_path_for(path);
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) return Error{ErrorCode::kIo, path + ": cannot create " + temp};
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.close();
+    if (!out) {
+      fs::remove(temp, ec);
+      return Error{ErrorCode::kIo, path + ": write failed (disk full?)"};
+    }
+  }
+  fs::rename(temp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    return Error{ErrorCode::kIo, path + ": cannot replace: " + ec.message()};
+  }
+  return Ok{};
+}
+
+}  // namespace logoscope

@@ -1,0 +1,24 @@
+// core/files.hpp — whole-file reads and atomic writes, for every module that writes results.
+//
+// Thread safety: reentrant (temporary names are unique per process and call).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "logoscope/result.hpp"
+
+namespace logoscope {
+
+/// The whole file (a leading UTF-8 byte order mark removed). Errors: kNotFound (missing or a
+/// folder), kIo. Messages name `path`.
+Result<std::string> read_text_file(const std::string& path);
+
+/// A fresh sibling name for a temporary file next to `target` (same folder, so rename is atomic).
+std::string temp_path_for(const std::string& target);
+
+/// Creates the parent folders, writes `content` to a temporary sibling and renames it over `path`,
+/// so readers see the old file or the new one, never half of one. Errors: kIo naming the path.
+Status write_file_atomically(const std::string& path, std::string_view content);
+
+}  // namespace logoscope
