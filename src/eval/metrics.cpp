@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "logoscope/result.hpp"
@@ -10,18 +11,29 @@ namespace logoscope::eval {
 
 namespace {
 
-Box as_box(const Detection& d) { return Box{d.x0, d.y0, d.x1, d.y1, d.label}; }
+Box as_box(const Detection& d) {
+  return Box{d.x0, d.y0, d.x1, d.y1, d.label};
+}
 
-bool counts_as_ignore(const Box& box) { return box.ignore || box.difficult; }
+bool counts_as_ignore(const Box& box) {
+  return box.ignore || box.difficult;
+}
 
-// Detection indices of one image in descending score, ties in input order, top `limit`.
+// Detection indices of one image in descending score, ties in input order, the top `limit` of
+// each label (pycocotools applies maxDets per image and category).
 std::vector<std::size_t> ranked(const std::vector<Detection>& detections, std::size_t limit) {
   std::vector<std::size_t> order(detections.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return detections[a].score > detections[b].score; });
-  if (limit > 0 && order.size() > limit) order.resize(limit);
-  return order;
+  if (limit == 0) return order;
+  std::map<int, std::size_t> per_label;
+  std::vector<std::size_t> kept;
+  kept.reserve(order.size());
+  for (const std::size_t index : order) {
+    if (++per_label[detections[index].label] <= limit) kept.push_back(index);
+  }
+  return kept;
 }
 
 }  // namespace
@@ -93,7 +105,8 @@ double average_precision_101(const std::vector<int>& is_true_positive, std::int6
   return sum / 101.0;
 }
 
-Metrics compute_metrics(const std::vector<Sample>& ground_truth, const std::vector<ImageDetections>& detections,
+Metrics compute_metrics(const std::vector<Sample>& ground_truth,
+                        const std::vector<ImageDetections>& detections,
                         const std::vector<std::string>& label_names) {
   LOGOSCOPE_CHECK(ground_truth.size() == detections.size());
   const std::size_t label_count = label_names.size();
@@ -122,19 +135,25 @@ Metrics compute_metrics(const std::vector<Sample>& ground_truth, const std::vect
     }
     for (std::size_t label = 0; label < label_count; ++label) {
       auto& list = per_label[label];
-      std::stable_sort(list.begin(), list.end(),
-                       [](const MatchedDetection* a, const MatchedDetection* b) { return a->score > b->score; });
+      std::stable_sort(list.begin(), list.end(), [](const MatchedDetection* a, const MatchedDetection* b) {
+        return a->score > b->score;
+      });
       std::vector<int> flags(list.size());
-      for (std::size_t i = 0; i < list.size(); ++i) flags[i] = list[i]->outcome == Outcome::kTruePositive ? 1 : 0;
+      for (std::size_t i = 0; i < list.size(); ++i)
+        flags[i] = list[i]->outcome == Outcome::kTruePositive ? 1 : 0;
       LabelMetrics& lm = metrics.labels[label];
       ap_per_threshold[label].push_back(average_precision_101(flags, lm.ground_truth));
       if (step != 0) continue;
 
       lm.detections = static_cast<std::int64_t>(list.size());
       const std::int64_t total_tp = std::accumulate(flags.begin(), flags.end(), std::int64_t{0});
-      lm.recall_at_100 = lm.ground_truth > 0 ? static_cast<double>(total_tp) / static_cast<double>(lm.ground_truth) : 0.0;
+      lm.recall_at_100 =
+          lm.ground_truth > 0 ? static_cast<double>(total_tp) / static_cast<double>(lm.ground_truth) : 0.0;
       std::int64_t tp = 0;
-      double best_f1 = -1;
+      // Best F1 so far as the exact fraction 2TP / (detections + GT), compared by cross-multiplying
+      // so that ties are found exactly.
+      std::int64_t best_num = -1;
+      std::int64_t best_den = 1;
       lm.assumed_threshold = 0.5F;
       lm.false_negatives = lm.ground_truth;
       for (std::size_t i = 0; i < list.size(); ++i) {
@@ -144,12 +163,17 @@ Metrics compute_metrics(const std::vector<Sample>& ground_truth, const std::vect
         point.threshold = list[i]->score;
         const auto fp = static_cast<std::int64_t>(i + 1) - tp;
         point.precision = static_cast<double>(tp) / static_cast<double>(i + 1);
-        point.recall = lm.ground_truth > 0 ? static_cast<double>(tp) / static_cast<double>(lm.ground_truth) : 0.0;
+        point.recall =
+            lm.ground_truth > 0 ? static_cast<double>(tp) / static_cast<double>(lm.ground_truth) : 0.0;
         point.f1 = point.precision + point.recall > 0
-                       ? 2 * point.precision * point.recall / (point.precision + point.recall) : 0.0;
+                       ? 2 * point.precision * point.recall / (point.precision + point.recall)
+                       : 0.0;
         lm.curve.push_back(point);
-        if (lm.ground_truth > 0 && point.f1 > best_f1) {
-          best_f1 = point.f1;
+        const std::int64_t num = 2 * tp;
+        const std::int64_t den = static_cast<std::int64_t>(i + 1) + lm.ground_truth;
+        if (lm.ground_truth > 0 && num * best_den > best_num * den) {
+          best_num = num;
+          best_den = den;
           lm.assumed_threshold = point.threshold;
           lm.precision = point.precision;
           lm.recall = point.recall;
@@ -161,8 +185,9 @@ Metrics compute_metrics(const std::vector<Sample>& ground_truth, const std::vect
       }
       if (lm.ground_truth == 0) {
         // No ground truth: every detection at or above the default threshold is a false positive.
-        lm.false_positives = std::count_if(list.begin(), list.end(),
-                                           [&](const MatchedDetection* m) { return m->score >= lm.assumed_threshold; });
+        lm.false_positives = std::count_if(list.begin(), list.end(), [&](const MatchedDetection* m) {
+          return m->score >= lm.assumed_threshold;
+        });
       }
     }
   }
@@ -196,10 +221,13 @@ Metrics compute_metrics(const std::vector<Sample>& ground_truth, const std::vect
     metrics.mean_recall /= with_gt;
   }
   const auto tp = static_cast<double>(metrics.true_positives);
-  metrics.precision = tp + metrics.false_positives > 0 ? tp / (tp + static_cast<double>(metrics.false_positives)) : 0;
-  metrics.recall = tp + metrics.false_negatives > 0 ? tp / (tp + static_cast<double>(metrics.false_negatives)) : 0;
+  metrics.precision =
+      tp + metrics.false_positives > 0 ? tp / (tp + static_cast<double>(metrics.false_positives)) : 0;
+  metrics.recall =
+      tp + metrics.false_negatives > 0 ? tp / (tp + static_cast<double>(metrics.false_negatives)) : 0;
   metrics.f1 = metrics.precision + metrics.recall > 0
-                   ? 2 * metrics.precision * metrics.recall / (metrics.precision + metrics.recall) : 0;
+                   ? 2 * metrics.precision * metrics.recall / (metrics.precision + metrics.recall)
+                   : 0;
   return metrics;
 }
 

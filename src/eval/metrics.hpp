@@ -35,7 +35,8 @@ struct MatchedDetection {
 
 /// Matches detections to ground truth for every image at one IoU threshold.
 /// Requires ground_truth.size() == detections.size() (aligned by index).
-/// `max_detections_per_image` keeps only the top-N by score per image (COCO uses 100; 0 = all).
+/// `max_detections_per_image` keeps only the top-N by score of each label per image (COCO's maxDets:
+/// 100; 0 = all).
 std::vector<MatchedDetection> match_detections(const std::vector<Sample>& ground_truth,
                                                const std::vector<ImageDetections>& detections,
                                                double iou_threshold,
