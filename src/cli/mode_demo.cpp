@@ -7,6 +7,7 @@
 
 #include "api/custom_labels.hpp"
 #include "cli/cli_app.hpp"
+#include "cli/evaluation_output.hpp"
 #include "cli/image_inputs.hpp"
 #include "cli/modes.hpp"
 #include "dataset/split.hpp"
@@ -36,7 +37,8 @@ int run_demo(const DemoArgs& args, const CommonOptions& common) {
   options.images = args.images;
   options.seed = args.seed;
   options.labels = 2;
-  spdlog::info("1/5 generating {} synthetic photos with {} logos in {}", options.images, options.labels, args.out_dir);
+  spdlog::info("1/5 generating {} synthetic photos with {} logos in {}", options.images, options.labels,
+               args.out_dir);
   const Dataset data = value_or_throw(synth::write_synthetic_dataset(args.out_dir, options));
   const std::string manifest = (fs::path(args.out_dir) / "dataset.manifest").string();
   auto written = dataset::write_dataset(data, manifest, dataset::DatasetFormat::kManifest);
@@ -44,7 +46,8 @@ int run_demo(const DemoArgs& args, const CommonOptions& common) {
 
   spdlog::info("2/5 validating {}", manifest);
   Problems problems;
-  const Dataset reread = value_or_throw(dataset::read_dataset(manifest, dataset::DatasetFormat::kManifest, problems));
+  const Dataset reread =
+      value_or_throw(dataset::read_dataset(manifest, dataset::DatasetFormat::kManifest, problems));
   dataset::ValidateOptions validate;
   const auto report = dataset::validate_dataset(reread, manifest, problems, validate);
   std::cout << fmt::format("Ground Truth manifest: {}\n", manifest) << dataset::format_report(report);
@@ -57,8 +60,9 @@ int run_demo(const DemoArgs& args, const CommonOptions& common) {
   split.seed = args.seed;
   const auto parts = value_or_throw(dataset::split_dataset(reread, split));
   for (const auto& [name, part] : {std::pair{"train", &parts.train}, std::pair{"test", &parts.test}}) {
-    auto saved = dataset::write_dataset(*part, (fs::path(args.out_dir) / (std::string(name) + ".manifest")).string(),
-                                        dataset::DatasetFormat::kManifest);
+    auto saved =
+        dataset::write_dataset(*part, (fs::path(args.out_dir) / (std::string(name) + ".manifest")).string(),
+                               dataset::DatasetFormat::kManifest);
     if (!saved) throw Failure(saved.error());
   }
   train::TrainInputs inputs;
@@ -74,22 +78,28 @@ int run_demo(const DemoArgs& args, const CommonOptions& common) {
   const auto summary = value_or_throw(train::train_detector(inputs, config, model_dir));
 
   spdlog::info("4/5 evaluation on {} held-out images", parts.test.samples.size());
-  const auto& metrics = summary.test_metrics;
-  std::cout << fmt::format("\nTrained in {:.0f} s. Test set: mean F1 {:.3f}, precision {:.3f}, recall {:.3f}, mAP50 {:.3f}\n",
-                           summary.train_seconds, metrics.value("mean_f1", 0.0), metrics.value("mean_precision", 0.0),
-                           metrics.value("mean_recall", 0.0), metrics.value("map50", 0.0));
-  for (const auto& label : metrics["labels"]) {
-    std::cout << fmt::format("  {:<6} F1 {:.3f}  AP50 {:.3f}  assumed threshold {:.2f}\n", label["name"].get<std::string>(),
-                             label["f1"].get<double>(), label["ap50"].get<double>(), label["assumed_threshold"].get<double>());
-  }
+  infer::PredictorOptions eval_options;
+  eval_options.min_score = 0.01F;  // low, so the curves reach high recall
+  auto predictor = value_or_throw(infer::Predictor::load(model_dir, eval_options));
+  Dataset test = parts.test;
+  Problems eval_problems;
+  std::string predictions_jsonl;
+  const auto detections = run_model_on_dataset(*predictor, test, false, eval_problems, predictions_jsonl);
+  const auto evaluation = eval::evaluate(test, detections);
+  const auto folder =
+      write_evaluation_folder(evaluation, {model_dir, inputs.test_source, ""},
+                              (fs::path(args.out_dir) / "evaluation").string(), predictions_jsonl, "");
+  std::cout << fmt::format("\nTrained in {:.0f} s. Evaluation on {} held-out images:\n",
+                           summary.train_seconds, test.samples.size())
+            << eval::format_evaluation_summary(evaluation);
 
   spdlog::info("5/5 detecting logos in a new image");
   synth::SynthOptions fresh = options;
   fresh.seed = args.seed + 1000;
   fresh.images = 1;
   fresh.empty_image_fraction = 0;
-  const Dataset held_out = value_or_throw(synth::write_synthetic_dataset((fs::path(args.out_dir) / "new").string(), fresh));
-  auto predictor = value_or_throw(infer::Predictor::load(model_dir));
+  const Dataset held_out =
+      value_or_throw(synth::write_synthetic_dataset((fs::path(args.out_dir) / "new").string(), fresh));
   const std::string image_path = held_out.samples[0].image;
   const auto decoded = value_or_throw(imageio::decode_image_file(image_path));
   api::LabelFilter filter;
@@ -97,12 +107,14 @@ int run_demo(const DemoArgs& args, const CommonOptions& common) {
   ImageDetections result{image_path, decoded.rgb.cols, decoded.rgb.rows,
                          api::filter_detections(predictor->detect(decoded.rgb), filter)};
   const std::string drawn = (fs::path(args.out_dir) / "new_detections.jpg").string();
-  auto saved = imageio::write_image_file(render::draw_detections(decoded.rgb, result.detections, predictor->info().labels), drawn);
+  auto saved = imageio::write_image_file(
+      render::draw_detections(decoded.rgb, result.detections, predictor->info().labels), drawn);
   if (!saved) throw Failure(saved.error());
   std::cout << "\nlogoscope detect output (DetectCustomLabels shape):\n"
             << api::to_custom_labels_json(result, predictor->info().labels).dump(2) << "\n";
   std::cout << fmt::format("(the image holds {} logos)\n\n", held_out.samples[0].boxes.size());
   std::cout << fmt::format("model:            {}\n", model_dir)
+            << fmt::format("evaluation:       {}  (report: {})\n", folder.summary, folder.report)
             << fmt::format("annotated image:  {}\n", drawn)
             << fmt::format("training log:     {}/training.csv\n", model_dir)
             << "Next: logoscope detect --model " << model_dir << " YOUR_IMAGES --draw annotated/\n";
@@ -120,7 +132,9 @@ void register_demo(CLI::App& app, RunState& state, const CommonOptions& common) 
       "evaluate it on held-out images and detect logos in a new image (annotated copy written).\n"
       "Example: logoscope demo --out /tmp/demo --time-budget 2m");
   cmd->add_option("--out", args->out_dir, "Folder for the demo's files")->capture_default_str();
-  cmd->add_option("--images", args->images, "Number of generated images")->capture_default_str()->check(CLI::Range(8, 100000));
+  cmd->add_option("--images", args->images, "Number of generated images")
+      ->capture_default_str()
+      ->check(CLI::Range(8, 100000));
   cmd->add_option("--time-budget", args->time_budget, "Training time")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
   cmd->add_flag("--no-train", args->no_train, "Only generate and validate the dataset");

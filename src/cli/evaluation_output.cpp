@@ -1,0 +1,89 @@
+#include "cli/evaluation_output.hpp"
+
+#include <ctime>
+#include <filesystem>
+
+#include "api/custom_labels.hpp"
+#include "core/files.hpp"
+#include "core/paths.hpp"
+#include "infer/dataset_runner.hpp"
+#include "report/html_report.hpp"
+
+namespace fs = std::filesystem;
+
+namespace logoscope::cli {
+
+namespace {
+
+void write_or_throw(const std::string& path, const std::string& text) {
+  auto written = write_file_atomically(path, text);
+  if (!written) throw Failure(written.error());
+}
+
+std::string local_time_text() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %Z", &local);
+  return text;
+}
+
+}  // namespace
+
+std::vector<ImageDetections> run_model_on_dataset(infer::Predictor& predictor, Dataset& ground_truth,
+                                                  bool progress, Problems& problems,
+                                                  std::string& predictions_jsonl) {
+  const auto& model_labels = predictor.info().labels;
+  auto run = infer::detect_dataset(predictor, ground_truth, progress ? "detecting" : "");
+  problems.insert(problems.end(), run.problems.begin(), run.problems.end());
+  std::vector<int> to_truth(model_labels.size());
+  for (std::size_t label = 0; label < model_labels.size(); ++label) {
+    to_truth[label] = ground_truth.intern_label(model_labels[label]);
+  }
+  predictions_jsonl.clear();
+  for (auto& image : run.detections) {
+    predictions_jsonl += api::to_custom_labels_json(image, model_labels).dump();
+    predictions_jsonl += '\n';
+    for (auto& det : image.detections) det.label = to_truth[static_cast<std::size_t>(det.label)];
+  }
+  return std::move(run.detections);
+}
+
+EvaluationFolder write_evaluation_folder(const eval::Evaluation& evaluation,
+                                         const eval::EvaluationSources& sources, const std::string& out_dir,
+                                         const std::string& predictions_jsonl,
+                                         const std::string& suggest_path) {
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw Failure(Error{ErrorCode::kIo, out_dir + ": cannot create folder: " + ec.message()});
+  const auto in_out = [&](const char* name) { return (fs::path(out_dir) / name).string(); };
+  EvaluationFolder folder;
+  folder.summary = in_out("summary.json");
+  write_or_throw(folder.summary, eval::evaluation_summary_json(evaluation, sources).dump(2) + "\n");
+  folder.manifest = in_out("evaluation.manifest");
+  write_or_throw(folder.manifest, eval::evaluation_manifest_text(evaluation, out_dir));
+  const std::string patch = eval::suggestions_manifest_text(evaluation, out_dir);
+  if (!patch.empty()) {
+    folder.suggestions = in_out("suggested-labels.manifest");
+    write_or_throw(folder.suggestions, patch);
+  }
+  if (!suggest_path.empty()) {
+    write_or_throw(suggest_path, eval::suggestions_manifest_text(evaluation, parent_dir(suggest_path)));
+  }
+  if (!predictions_jsonl.empty()) {
+    folder.predictions = in_out("predictions.jsonl");
+    write_or_throw(folder.predictions, predictions_jsonl);
+  }
+  report::ReportContext context;
+  context.model = sources.model;
+  context.ground_truth = sources.ground_truth;
+  context.predictions = sources.predictions;
+  context.created = local_time_text();
+  folder.report = in_out("report.html");
+  auto written = report::write_html_report(evaluation, context, folder.report);
+  if (!written) throw Failure(written.error());
+  return folder;
+}
+
+}  // namespace logoscope::cli

@@ -1,0 +1,158 @@
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/cli_app.hpp"
+#include "cli/evaluation_output.hpp"
+#include "cli/modes.hpp"
+#include "eval/predictions.hpp"
+#include "model/model_info.hpp"
+
+namespace logoscope::cli {
+
+namespace {
+
+struct EvaluateArgs {
+  std::string model;
+  std::string predictions;
+  std::string ground_truth;
+  std::string format;
+  std::string out;
+  std::string suggest;
+  std::string thresholds = "assumed";
+  bool save_thresholds = false;
+  bool json = false;
+  int threads = 0;
+};
+
+void check_usage(const EvaluateArgs& args) {
+  if (args.model.empty() == args.predictions.empty()) {
+    throw Failure(Error{
+        ErrorCode::kInvalidArgument,
+        "give either --model (run a model on the test set) or --predictions (score a predictions file)"});
+  }
+  if (args.thresholds == "model" && args.model.empty()) {
+    throw Failure(Error{ErrorCode::kInvalidArgument, "--thresholds model needs --model"});
+  }
+  if (args.save_thresholds && args.model.empty()) {
+    throw Failure(Error{ErrorCode::kInvalidArgument, "--save-thresholds needs --model"});
+  }
+}
+
+int run_evaluate(const EvaluateArgs& args, const CommonOptions& common) {
+  check_usage(args);
+  refuse_to_overwrite(args.out, {args.ground_truth, args.predictions});
+  if (!args.suggest.empty()) refuse_to_overwrite(args.suggest, {args.ground_truth, args.predictions});
+  Problems problems;
+  Dataset truth = read_dataset_or_throw(args.ground_truth, args.format, problems);
+  if (truth.samples.empty()) {
+    throw Failure(
+        Error{ErrorCode::kInvalidValue, fmt::format("{}: no images to evaluate on", args.ground_truth)});
+  }
+
+  std::vector<ImageDetections> detections;
+  std::string predictions_jsonl;
+  eval::EvaluationOptions options;
+  model::ModelInfo info;
+  if (!args.model.empty()) {
+    infer::PredictorOptions predictor_options;
+    predictor_options.min_score = 0.01F;  // low, so the curves reach high recall
+    predictor_options.threads = args.threads;
+    auto predictor = value_or_throw(infer::Predictor::load(args.model, predictor_options));
+    info = predictor->info();
+    spdlog::info("running {} on {} images", args.model, truth.samples.size());
+    detections = run_model_on_dataset(*predictor, truth, !common.quiet, problems, predictions_jsonl);
+    if (args.thresholds == "model") {
+      options.thresholds.assign(truth.labels.size(), 0.5F);
+      for (std::size_t label = 0; label < info.labels.size(); ++label) {
+        const int index = truth.find_label(info.labels[label]);
+        if (index >= 0 && label < info.thresholds.size()) {
+          options.thresholds[static_cast<std::size_t>(index)] = info.thresholds[label];
+        }
+      }
+    }
+  } else {
+    const auto records = value_or_throw(eval::read_predictions(args.predictions, problems));
+    detections = eval::align_predictions(truth, records, ".", problems);
+  }
+
+  const eval::Evaluation evaluation = eval::evaluate(truth, detections, options);
+  const eval::EvaluationSources sources{args.model, args.ground_truth, args.predictions};
+  const auto folder = write_evaluation_folder(evaluation, sources, args.out, predictions_jsonl, args.suggest);
+
+  if (args.save_thresholds) {
+    for (std::size_t label = 0; label < info.labels.size(); ++label) {
+      const int index = truth.find_label(info.labels[label]);
+      if (index < 0 || evaluation.metrics.labels[static_cast<std::size_t>(index)].ground_truth == 0) continue;
+      info.thresholds[label] = evaluation.thresholds[static_cast<std::size_t>(index)];
+    }
+    auto saved = model::write_model_info(info, args.model);
+    if (!saved) throw Failure(saved.error());
+  }
+
+  if (args.json) {
+    std::cout << eval::evaluation_summary_json(evaluation, sources).dump(2) << "\n";
+  } else {
+    std::cout << eval::format_evaluation_summary(evaluation) << "\n";
+    std::cout << fmt::format("report:              {}\n", folder.report)
+              << fmt::format("summary:             {}\n", folder.summary)
+              << fmt::format("evaluation manifest: {}\n", folder.manifest);
+    if (!folder.suggestions.empty()) {
+      std::cout << fmt::format(
+          "suggested labels:    {}  (review, then: logoscope dataset merge DATA {} OUT)\n",
+          folder.suggestions, folder.suggestions);
+    }
+    if (!folder.predictions.empty())
+      std::cout << fmt::format("predictions:         {}\n", folder.predictions);
+    if (args.save_thresholds) std::cout << fmt::format("thresholds saved in: {}/model.json\n", args.model);
+  }
+  std::size_t errors = 0;
+  for (const auto& problem : problems) errors += problem.severity == Severity::kError ? 1 : 0;
+  if (!problems.empty()) {
+    std::cerr << fmt::format("{} problems ({} errors) in the inputs:\n", problems.size(), errors);
+    print_problems(problems, 20);
+  }
+  return errors > 0 ? kExitProblems : kExitOk;
+}
+
+}  // namespace
+
+void register_evaluate(CLI::App& app, RunState& state, const CommonOptions& common) {
+  auto args = std::make_shared<EvaluateArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "evaluate",
+      "Score a model (or any detector's predictions) against labeled images, as Rekognition Custom\n"
+      "Labels does: per-label precision, recall and F1 at the assumed threshold (the confidence with\n"
+      "the best F1), AP50, AP50:95, per-image TP/FP/FN, image-level metrics, and a list of likely\n"
+      "missing or wrong labels. Writes OUT/summary.json, OUT/evaluation.manifest (every box flagged),\n"
+      "OUT/report.html (one file: curves, tables, galleries of mistakes) and\n"
+      "OUT/suggested-labels.manifest (review it, then `logoscope dataset merge`).\n"
+      "Metrics are defined in docs/metrics.md; the predictions format in docs/evaluate.md.\n"
+      "Examples:\n"
+      "  logoscope evaluate --model model --test test.manifest --out eval/\n"
+      "  logoscope evaluate --predictions detections.jsonl --ground-truth test.manifest --out eval/");
+  cmd->add_option("--model", args->model, "Model folder: run it on the test images");
+  cmd->add_option("--predictions", args->predictions,
+                  "JSON Lines of detections to score (the output of `logoscope detect`, or any detector's)");
+  cmd->add_option("--test,--ground-truth", args->ground_truth, "Labeled images to score against (any format)")
+      ->required();
+  add_format_option(*cmd, "--format", args->format, "Format of the ground truth");
+  cmd->add_option("--out", args->out, "Folder for the evaluation files")->required();
+  cmd->add_option("--suggest", args->suggest, "Also write the suggested-labels patch to this manifest");
+  cmd->add_option(
+         "--thresholds", args->thresholds,
+         "Per-label thresholds for the per-image verdicts: 'assumed' (best F1 here, as Rekognition) or "
+         "'model' (those in model.json)")
+      ->check(CLI::IsMember({"assumed", "model"}))
+      ->capture_default_str();
+  cmd->add_flag(
+      "--save-thresholds", args->save_thresholds,
+      "Write this evaluation's assumed thresholds into MODEL/model.json (detect uses them by default)");
+  cmd->add_flag("--json", args->json, "Print summary.json on stdout instead of the table");
+  cmd->add_option("--threads", args->threads, "CPU threads for the model (0 = all cores)");
+  cmd->callback([args, &state, &common] { state.exit_code = run_evaluate(*args, common); });
+}
+
+}  // namespace logoscope::cli
