@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <istream>
+
+#include <glob.h>
 
 #include <fmt/format.h>
 
 #include "core/paths.hpp"
+#include "dataset/formats.hpp"
 
 namespace fs = std::filesystem;
 
@@ -54,6 +58,112 @@ Result<std::vector<std::string>> expand_image_inputs(const std::vector<std::stri
     paths.push_back(input);
   }
   return paths;
+}
+
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+void append_folder_images(const std::string& folder, std::vector<ImageInput>& out) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_regular_file(ec) && has_image_extension(it->path().string()))
+      found.push_back(it->path().string());
+  }
+  std::sort(found.begin(), found.end());
+  for (auto& path : found) out.push_back({std::move(path), std::nullopt});
+}
+
+void append_lines(std::istream& in, const std::string& base_dir, std::vector<ImageInput>& out) {
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    out.push_back({base_dir.empty() ? line : resolve_ref(line, base_dir), std::nullopt});
+  }
+}
+
+bool has_glob_characters(const std::string& text) {
+  return text.find_first_of("*?[") != std::string::npos;
+}
+
+// glob(3) matches of `pattern`, sorted; empty when none.
+std::vector<std::string> glob_matches(const std::string& pattern) {
+  glob_t matches{};
+  std::vector<std::string> paths;
+  if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
+    for (std::size_t i = 0; i < matches.gl_pathc; ++i) paths.emplace_back(matches.gl_pathv[i]);
+  }
+  ::globfree(&matches);
+  return paths;
+}
+
+}  // namespace
+
+Result<std::vector<ImageInput>> expand_detect_inputs(const std::vector<std::string>& inputs,
+                                                     std::istream& stdin_stream, Problems& problems) {
+  std::vector<ImageInput> out;
+  for (const auto& input : inputs) {
+    if (input == "-") {
+      append_lines(stdin_stream, "", out);
+      continue;
+    }
+    if (is_s3_uri(input)) {
+      out.push_back({input, std::nullopt});
+      continue;
+    }
+    std::error_code ec;
+    if (fs::is_directory(input, ec)) {
+      append_folder_images(input, out);
+      continue;
+    }
+    if (!fs::exists(input, ec)) {
+      if (has_glob_characters(input)) {
+        const auto matches = glob_matches(input);
+        for (const auto& match : matches) {
+          if (fs::is_directory(match, ec)) {
+            append_folder_images(match, out);
+          } else if (has_image_extension(match)) {
+            out.push_back({match, std::nullopt});
+          }
+        }
+        if (!matches.empty()) continue;
+        out.push_back(
+            {input, Error{ErrorCode::kNotFound, fmt::format("{}: no file matches this pattern", input)}});
+        continue;
+      }
+      out.push_back({input, Error{ErrorCode::kNotFound, fmt::format("{}: no such file or folder", input)}});
+      continue;
+    }
+    const std::string ext = lower_extension(input);
+    if (ext == ".txt" || ext == ".list") {
+      std::ifstream in(input);
+      if (!in) return Error{ErrorCode::kIo, fmt::format("{}: cannot read this list of images", input)};
+      append_lines(in, parent_dir(input), out);
+      continue;
+    }
+    if (!has_image_extension(input)) {
+      if (auto format = dataset::format_from_extension(input)) {
+        dataset::ReadOptions read_options;
+        read_options.probe_missing_sizes = false;
+        auto data = dataset::read_dataset(input, *format, problems, read_options);
+        if (!data) return data.error();
+        for (const auto& sample : data->samples) out.push_back({sample.image, std::nullopt});
+        continue;
+      }
+    }
+    out.push_back({input, std::nullopt});
+  }
+  return out;
 }
 
 Result<double> parse_duration(const std::string& text) {

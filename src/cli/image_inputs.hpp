@@ -1,10 +1,13 @@
-// cli/image_inputs.hpp — turn what the user typed (files, folders, globs-expanded-by-the-shell,
-// list files) into a list of image paths.
+// cli/image_inputs.hpp — turn what the user typed (files, folders, globs, list files, stdin,
+// dataset files) into a list of image paths.
 #pragma once
 
+#include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "logoscope/problems.hpp"
 #include "logoscope/result.hpp"
 
 namespace logoscope::cli {
@@ -16,6 +19,27 @@ bool has_image_extension(const std::string& path);
 /// path per line (relative to the list's folder); anything else → itself.
 /// Error kNotFound naming the first input that does not exist.
 Result<std::vector<std::string>> expand_image_inputs(const std::vector<std::string>& inputs);
+
+/// One image to detect in: a path or URI, or the error for an input that names no image.
+struct ImageInput {
+  std::string path;            ///< as given (list entries resolved against the list's folder)
+  std::optional<Error> error;  ///< kNotFound: the input names no file, folder or glob match
+};
+
+/// Expands `logoscope detect`'s inputs, in order:
+///   "-"                      one path per line read from `stdin_stream` (blank and # lines skipped)
+///   a folder                 its image files, recursively, sorted
+///   a .txt / .list file      one path per line, relative to the list's folder
+///   a dataset file           its images in dataset order: Ground Truth manifest (.manifest,
+///                            .jsonl), COCO (.json), YOLO data.yaml (.yaml/.yml), VOC (.xml)
+///   a pattern with * ? [     that names no existing file: its matches (glob(3), sorted); folders
+///                            among them are expanded, files kept when they have an image extension
+///   s3:// URIs, other files  themselves
+/// An input that names nothing becomes an ImageInput with error kNotFound (the run goes on).
+/// Records a dataset reader could not use are appended to `problems`.
+/// Errors (the whole input is unusable): a list or dataset file that cannot be read or parsed.
+Result<std::vector<ImageInput>> expand_detect_inputs(const std::vector<std::string>& inputs,
+                                                     std::istream& stdin_stream, Problems& problems);
 
 /// "300", "300s", "5m", "1.5h" → seconds. Error kInvalidArgument naming the text.
 Result<double> parse_duration(const std::string& text);

@@ -1,5 +1,7 @@
 #include "infer/network_runner.hpp"
 
+#include <chrono>
+
 #include <opencv2/imgproc.hpp>
 
 #include "logoscope/result.hpp"
@@ -7,34 +9,90 @@
 
 namespace logoscope::infer {
 
-NetworkRunner::NetworkRunner(model::DetectorNet net, std::vector<int> strides)
-    : net_(std::move(net)), strides_(std::move(strides)), device_(net_->parameters().front().device()) {}
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+std::pair<int, int> scaled_size(int width, int height, int long_side) {
+  const double scale = static_cast<double>(long_side) / std::max(width, height);
+  return {std::max(1, static_cast<int>(std::lround(width * scale))),
+          std::max(1, static_cast<int>(std::lround(height * scale)))};
+}
+
+NetworkRunner::NetworkRunner(model::DetectorNet net, std::vector<int> strides, Precision precision)
+    : net_(value_or_throw(FoldedNet::fold(net, precision))),
+      strides_(std::move(strides)),
+      device_(net->parameters().front().device()) {}
 
 std::vector<Detection> NetworkRunner::run(const cv::Mat& rgb, const RunOptions& options) {
   LOGOSCOPE_CHECK(rgb.type() == CV_8UC3 && !rgb.empty());
-  const double scale = static_cast<double>(options.long_side) / std::max(rgb.cols, rgb.rows);
-  const int w = std::max(1, static_cast<int>(std::lround(rgb.cols * scale)));
-  const int h = std::max(1, static_cast<int>(std::lround(rgb.rows * scale)));
-  const int padded_w = (w + 31) / 32 * 32;
-  const int padded_h = (h + 31) / 32 * 32;
-  cv::Mat canvas(padded_h, padded_w, CV_8UC3, cv::Scalar(114, 114, 114));
-  cv::resize(rgb, canvas(cv::Rect(0, 0, w, h)), {w, h}, 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  const auto [w, h] = scaled_size(rgb.cols, rgb.rows, options.long_side);
+  PassInput pass;
+  cv::resize(rgb, pass.pixels, {w, h}, 0, 0, w < rgb.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
+  pass.scale_x = static_cast<double>(w) / rgb.cols;
+  pass.scale_y = static_cast<double>(h) / rgb.rows;
+  pass.extent_w = rgb.cols;
+  pass.extent_h = rgb.rows;
+  return std::move(run_passes({pass}, pad_to_32(w), pad_to_32(h), options).front());
+}
 
-  torch::NoGradGuard no_grad;
-  const auto input = torch::from_blob(canvas.data, {1, padded_h, padded_w, 3}, torch::kUInt8)
-                         .permute({0, 3, 1, 2})
-                         .to(torch::kFloat)
-                         .div(255.0)
-                         .contiguous(torch::MemoryFormat::ChannelsLast);
-  auto out = model::flatten_levels(net_->forward(input.to(device_)));
-  if (device_.is_cuda()) out = {out.cls.cpu(), out.box.cpu(), out.ctr.cpu()};
-  auto& centres = centres_by_size_[{padded_w, padded_h}];
-  if (!centres.defined()) centres = model::location_centres(model::GridLayout::make(padded_w, padded_h, strides_));
-  const double sx = static_cast<double>(w) / rgb.cols;
-  const double sy = static_cast<double>(h) / rgb.rows;
-  auto detections = model::decode_image(out.cls[0].contiguous(), out.box[0].contiguous(), out.ctr[0].contiguous(),
-                                        centres, options.min_score, options.top_k, sx, sy, rgb.cols, rgb.rows);
-  return non_max_suppression(std::move(detections), options.nms);
+std::vector<std::vector<Detection>> NetworkRunner::run_passes(const std::vector<PassInput>& passes,
+                                                              int canvas_w, int canvas_h,
+                                                              const RunOptions& options, PassTimes* times) {
+  LOGOSCOPE_CHECK(!passes.empty() && canvas_w % 32 == 0 && canvas_h % 32 == 0);
+  c10::InferenceMode inference;
+  auto start = Clock::now();
+  const auto batch = static_cast<int64_t>(passes.size());
+  // [N, H, W, 3] memory seen as [N, 3, H, W]: the channels-last layout FoldedNet wants.
+  auto input = torch::empty({batch, canvas_h, canvas_w, 3}, net_.input_dtype());
+  const int64_t stride = static_cast<int64_t>(canvas_w) * canvas_h * 3;
+  for (std::size_t i = 0; i < passes.size(); ++i) {
+    const auto offset = static_cast<int64_t>(i) * stride;
+    if (input.scalar_type() == torch::kBFloat16) {
+      normalise_into(passes[i].pixels, input.data_ptr<c10::BFloat16>() + offset, canvas_w, canvas_h);
+    } else {
+      normalise_into(passes[i].pixels, input.data_ptr<float>() + offset, canvas_w, canvas_h);
+    }
+  }
+  input = input.permute({0, 3, 1, 2});
+  if (!device_.is_cpu()) input = input.to(device_).contiguous(torch::MemoryFormat::ChannelsLast);
+  if (times != nullptr) times->preprocess_ms += ms_since(start);
+
+  start = Clock::now();
+  auto out = model::flatten_levels(net_.forward(input));
+  if (!device_.is_cpu()) out = {out.cls.cpu(), out.box.cpu(), out.ctr.cpu()};
+  if (times != nullptr) times->network_ms += ms_since(start);
+
+  start = Clock::now();
+  auto& centres = centres_by_size_[{canvas_w, canvas_h}];
+  if (!centres.defined())
+    centres = model::location_centres(model::GridLayout::make(canvas_w, canvas_h, strides_));
+  std::vector<std::vector<Detection>> results;
+  results.reserve(passes.size());
+  for (std::size_t i = 0; i < passes.size(); ++i) {
+    const auto row = static_cast<int64_t>(i);
+    const PassInput& pass = passes[i];
+    auto detections =
+        model::decode_image(out.cls[row], out.box[row], out.ctr[row], centres, options.min_score,
+                            options.top_k, pass.scale_x, pass.scale_y, pass.extent_w, pass.extent_h);
+    if (pass.offset_x != 0 || pass.offset_y != 0) {
+      for (auto& d : detections) {
+        d.x0 += pass.offset_x;
+        d.x1 += pass.offset_x;
+        d.y0 += pass.offset_y;
+        d.y1 += pass.offset_y;
+      }
+    }
+    results.push_back(non_max_suppression(std::move(detections), options.nms));
+  }
+  if (times != nullptr) times->postprocess_ms += ms_since(start);
+  return results;
 }
 
 }  // namespace logoscope::infer

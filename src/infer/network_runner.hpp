@@ -1,15 +1,23 @@
-// infer/network_runner.hpp — one image through an in-memory network: resize, pad, forward,
-// decode, NMS. Shared by Predictor (a loaded model) and the trainer (validation on EMA weights).
+// infer/network_runner.hpp — images through an in-memory network: normalise, pad, forward,
+// decode, NMS. Shared by Predictor (a loaded model, with tiling) and the trainer (validation on
+// EMA weights).
+//
+// The network runs as a FoldedNet (batch norms folded into the convolutions, every convolution
+// through oneDNN: libtorch's own dispatch sends small batch-1 convolutions to an im2col + the
+// reference BLAS path that was 40 % of the time; BENCHMARKS.md, "Detection speed").
+//
 // libtorch types appear here: include only from libtorch-linked modules.
+// Thread safety: one thread at a time per runner (libtorch parallelises inside each call).
 #pragma once
 
 #include <map>
 #include <utility>
 #include <vector>
 
-#include <opencv2/core.hpp>
 #include <torch/torch.h>
+#include <opencv2/core.hpp>
 
+#include "infer/folded_net.hpp"
 #include "infer/nms.hpp"
 #include "logoscope/detection.hpp"
 #include "model/detector_net.hpp"
@@ -17,25 +25,61 @@
 namespace logoscope::infer {
 
 struct RunOptions {
-  int long_side = 512;      ///< resize so the long side is this (pixels)
+  int long_side = 512;  ///< resize so the long side is this (pixels)
   float min_score = 0.05F;
   int top_k = 1000;
   NmsOptions nms;
 };
 
+/// One network input: `pixels` (CV_8UC3, at network scale; may be a view into a larger image)
+/// and how its boxes map back to image pixels: image = network / scale + offset, clipped to
+/// [offset, offset + extent] (the area the pixels show, never the padding).
+struct PassInput {
+  cv::Mat pixels;
+  double scale_x = 1;
+  double scale_y = 1;
+  int offset_x = 0;
+  int offset_y = 0;
+  int extent_w = 0;  ///< image pixels the pass covers
+  int extent_h = 0;
+};
+
+/// Milliseconds spent in each stage (added to by the runner).
+struct PassTimes {
+  double preprocess_ms = 0;   ///< uint8 → normalised float canvas
+  double network_ms = 0;      ///< forward
+  double postprocess_ms = 0;  ///< decode + per-pass NMS
+};
+
 class NetworkRunner {
  public:
-  /// `net` must be in eval mode and stay on its device; `strides` are its output strides.
-  NetworkRunner(model::DetectorNet net, std::vector<int> strides);
+  /// `net` must be in eval mode and stay on its device; `strides` are its output strides. The
+  /// weights are folded now (FoldedNet): later changes to `net` are not seen.
+  NetworkRunner(model::DetectorNet net, std::vector<int> strides, Precision precision = Precision::kFloat32);
 
-  /// Detections for one RGB (CV_8UC3) image in its own pixels.
+  /// Detections for one RGB (CV_8UC3) image in its own pixels (resized to options.long_side).
   std::vector<Detection> run(const cv::Mat& rgb, const RunOptions& options);
 
+  /// Runs `passes` (each at most canvas_w × canvas_h pixels, multiples of 32) as one batch and
+  /// returns, per pass, its detections in image pixels after NMS (options.nms), at most
+  /// options.top_k candidates each. options.long_side is not used.
+  std::vector<std::vector<Detection>> run_passes(const std::vector<PassInput>& passes, int canvas_w,
+                                                 int canvas_h, const RunOptions& options,
+                                                 PassTimes* times = nullptr);
+
  private:
-  model::DetectorNet net_;
+  FoldedNet net_;
   std::vector<int> strides_;
   torch::Device device_;  ///< where the network's parameters live
   std::map<std::pair<int, int>, torch::Tensor> centres_by_size_;
 };
+
+/// The size (w, h) an image of width × height is resized to so that its long side is long_side.
+std::pair<int, int> scaled_size(int width, int height, int long_side);
+
+/// Rounds up to the network's padding granularity (32).
+inline int pad_to_32(int pixels) {
+  return (pixels + 31) / 32 * 32;
+}
 
 }  // namespace logoscope::infer

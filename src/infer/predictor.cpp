@@ -1,9 +1,14 @@
 #include "infer/predictor.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <torch/torch.h>
+#include <opencv2/imgproc.hpp>
 
+#include "core/thread_pool.hpp"
 #include "infer/network_runner.hpp"
 #include "model/network_io.hpp"
 
@@ -11,40 +16,188 @@ namespace fs = std::filesystem;
 
 namespace logoscope::infer {
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+double reliable_logo_side(const model::ModelInfo& info) {
+  const auto& augment = info.training.is_object() ? info.training.value("augment", nlohmann::json::object())
+                                                  : nlohmann::json::object();
+  const auto it = augment.find("min_box_side");
+  if (it != augment.end() && it->is_number() && it->get<double>() > 0) return 1.6 * it->get<double>();
+  return 16.0;
+}
+
 struct Predictor::Impl {
   model::ModelInfo info;
   PredictorOptions options;
+  RunOptions run;
+  int long_side = 512;
   std::unique_ptr<NetworkRunner> runner;
 };
 
 Predictor::Predictor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Predictor::~Predictor() = default;
 
-const model::ModelInfo& Predictor::info() const { return impl_->info; }
+const model::ModelInfo& Predictor::info() const {
+  return impl_->info;
+}
+const TilingOptions& Predictor::tiling() const {
+  return impl_->options.tiling;
+}
+int Predictor::long_side() const {
+  return impl_->long_side;
+}
 
-Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_dir, const PredictorOptions& options) {
+Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_dir,
+                                                   const PredictorOptions& options) {
   auto info = model::read_model_info(model_dir);
   if (!info) return info.error();
   auto impl = std::make_unique<Impl>();
   impl->info = std::move(info).value();
   impl->options = options;
-  if (options.threads > 0) torch::set_num_threads(options.threads);
+  if (impl->options.tiling.min_reliable_side <= 0)
+    impl->options.tiling.min_reliable_side = reliable_logo_side(impl->info);
+  impl->options.max_batch = std::max(1, options.max_batch);
+  impl->long_side = options.long_side > 0 ? options.long_side : impl->info.infer_long_side;
+  impl->run.long_side = impl->long_side;
+  impl->run.min_score = options.min_score;
+  impl->run.top_k = options.top_k;
+  impl->run.nms = options.nms;
+  if (impl->run.nms.iou_threshold < 0) impl->run.nms.iou_threshold = impl->info.nms_iou;
+  if (impl->run.nms.containment_threshold < 0)
+    impl->run.nms.containment_threshold = impl->info.nms_containment;
+  // libtorch starts with one intra-op thread on these machines; use every core unless told.
+  torch::set_num_threads(options.threads > 0 ? options.threads : default_thread_count());
   auto net = model::load_network(impl->info, (fs::path(model_dir) / "weights.pt").string());
   if (!net) return net.error();
   net->ptr()->eval();
-  impl->runner = std::make_unique<NetworkRunner>(std::move(net).value(), impl->info.strides);
+  try {
+    impl->runner = std::make_unique<NetworkRunner>(std::move(net).value(), impl->info.strides,
+                                                   options.bf16 ? Precision::kBf16 : Precision::kFloat32);
+  } catch (const Failure& failure) {
+    return Error{ErrorCode::kInvalidValue, fmt::format("{}: {}", model_dir, failure.what())};
+  }
   return std::unique_ptr<Predictor>(new Predictor(std::move(impl)));
 }
 
-std::vector<Detection> Predictor::detect(const cv::Mat& rgb) {
-  RunOptions run;
-  run.long_side = impl_->options.long_side > 0 ? impl_->options.long_side : impl_->info.infer_long_side;
-  run.min_score = impl_->options.min_score;
-  run.top_k = impl_->options.top_k;
-  run.nms = impl_->options.nms;
-  if (run.nms.iou_threshold < 0) run.nms.iou_threshold = impl_->info.nms_iou;
-  if (run.nms.containment_threshold < 0) run.nms.containment_threshold = impl_->info.nms_containment;
-  return impl_->runner->run(rgb, run);
+PreparedImage Predictor::prepare(const cv::Mat& rgb) const {
+  LOGOSCOPE_CHECK(rgb.type() == CV_8UC3 && !rgb.empty());
+  const auto start = Clock::now();
+  PreparedImage image;
+  image.rgb = rgb;
+  image.plan = plan_tiles(rgb.cols, rgb.rows, impl_->long_side, impl_->options.tiling);
+  const auto [w, h] = scaled_size(rgb.cols, rgb.rows, impl_->long_side);
+  if (w == rgb.cols && h == rgb.rows) {
+    image.whole = rgb;
+  } else {
+    cv::resize(rgb, image.whole, {w, h}, 0, 0, w < rgb.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
+  }
+  image.times.preprocess_ms += ms_since(start);
+  return image;
+}
+
+std::vector<Detection> Predictor::run(PreparedImage& image) {
+  const cv::Mat& rgb = image.rgb;
+  PassTimes times;
+  PassInput whole;
+  whole.pixels = image.whole;
+  whole.scale_x = static_cast<double>(image.whole.cols) / rgb.cols;
+  whole.scale_y = static_cast<double>(image.whole.rows) / rgb.rows;
+  whole.extent_w = rgb.cols;
+  whole.extent_h = rgb.rows;
+  auto whole_detections = std::move(
+      impl_->runner
+          ->run_passes({whole}, pad_to_32(image.whole.cols), pad_to_32(image.whole.rows), impl_->run, &times)
+          .front());
+  image.times.passes = 1;
+  std::vector<Detection> result;
+  if (image.plan.tiles.empty()) {
+    result = std::move(whole_detections);
+  } else {
+    const TilePlan& plan = image.plan;
+    std::vector<std::vector<Detection>> per_tile;
+    per_tile.reserve(plan.tiles.size());
+    const auto batch = static_cast<std::size_t>(impl_->options.max_batch);
+    for (std::size_t first = 0; first < plan.tiles.size(); first += batch) {
+      std::vector<PassInput> passes;
+      for (std::size_t i = first; i < std::min(plan.tiles.size(), first + batch); ++i) {
+        const TileRect& tile = plan.tiles[i];
+        PassInput pass;
+        pass.pixels = rgb(cv::Rect(tile.x, tile.y, tile.width, tile.height));
+        pass.offset_x = tile.x;
+        pass.offset_y = tile.y;
+        pass.extent_w = tile.width;
+        pass.extent_h = tile.height;
+        passes.push_back(pass);
+      }
+      auto detections = impl_->runner->run_passes(passes, pad_to_32(plan.tile_width),
+                                                  pad_to_32(plan.tile_height), impl_->run, &times);
+      for (auto& d : detections) per_tile.push_back(std::move(d));
+    }
+    image.times.passes += static_cast<int>(plan.tiles.size());
+    const auto start = Clock::now();
+    result = merge_tiled_detections(plan, std::move(whole_detections), per_tile, impl_->run.nms);
+    times.postprocess_ms += ms_since(start);
+  }
+  image.times.preprocess_ms += times.preprocess_ms;
+  image.times.network_ms += times.network_ms;
+  image.times.postprocess_ms += times.postprocess_ms;
+  return result;
+}
+
+bool Predictor::batchable(const PreparedImage& a, const PreparedImage& b) {
+  return a.plan.tiles.empty() && b.plan.tiles.empty() && !a.whole.empty() && a.whole.size() == b.whole.size();
+}
+
+std::vector<std::vector<Detection>> Predictor::run_batch(const std::vector<PreparedImage*>& images) {
+  std::vector<std::vector<Detection>> results;
+  const bool together =
+      images.size() > 1 && std::all_of(images.begin(), images.end(), [&](const PreparedImage* image) {
+        return batchable(*images.front(), *image);
+      });
+  if (!together) {
+    for (auto* image : images) results.push_back(run(*image));
+    return results;
+  }
+  std::vector<PassInput> passes;
+  for (const auto* image : images) {
+    PassInput pass;
+    pass.pixels = image->whole;
+    pass.scale_x = static_cast<double>(image->whole.cols) / image->rgb.cols;
+    pass.scale_y = static_cast<double>(image->whole.rows) / image->rgb.rows;
+    pass.extent_w = image->rgb.cols;
+    pass.extent_h = image->rgb.rows;
+    passes.push_back(pass);
+  }
+  PassTimes times;
+  const auto& first = images.front()->whole;
+  results =
+      impl_->runner->run_passes(passes, pad_to_32(first.cols), pad_to_32(first.rows), impl_->run, &times);
+  const double share = 1.0 / static_cast<double>(images.size());
+  for (auto* image : images) {
+    image->times.passes = 1;
+    image->times.preprocess_ms += times.preprocess_ms * share;
+    image->times.network_ms += times.network_ms * share;
+    image->times.postprocess_ms += times.postprocess_ms * share;
+  }
+  return results;
+}
+
+std::vector<Detection> Predictor::detect(const cv::Mat& rgb, StageTimes* times) {
+  PreparedImage image = prepare(rgb);
+  auto detections = run(image);
+  if (times != nullptr) {
+    image.times.decode_ms = times->decode_ms;
+    *times = image.times;
+  }
+  return detections;
 }
 
 }  // namespace logoscope::infer

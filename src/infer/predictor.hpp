@@ -1,11 +1,19 @@
-// infer/predictor.hpp — run a trained model on images: preprocess → network → decode → NMS.
+// infer/predictor.hpp — run a trained model on images: preprocess → network → decode → NMS,
+// with tiling for large images.
 //
-// Images are resized so that their long side is the model's infer_long_side (or
-// PredictorOptions::long_side), padded to a multiple of 32, run through the network, decoded,
-// and suppressed (class-aware NMS + containment). Detections come back in original-image pixels.
+// The whole image is resized so that its long side is the model's infer_long_side (or
+// PredictorOptions::long_side), padded to a multiple of 32, run through the network, decoded and
+// suppressed (class-aware NMS + containment). When the image is much larger than that
+// (tiling.hpp), overlapping tiles at the image's native scale run too and their detections are
+// merged across the seams. Detections come back in original-image pixels.
+//
+// Usage, one image:     auto p = Predictor::load(dir).value();  auto dets = p->detect(rgb);
+// Usage, a pipeline:    worker threads call p->prepare(rgb) (CPU only: tile plan, resize) while
+//                       one thread calls p->run(prepared) (network, decoding, merging).
 // No libtorch type appears here (pimpl).
 //
-// Thread safety: one Predictor per thread (libtorch parallelises inside each call).
+// Thread safety: prepare() is const and may run on any number of threads, concurrently with
+// run()/detect(); run() and detect() on one thread at a time (libtorch parallelises inside).
 #pragma once
 
 #include <memory>
@@ -14,6 +22,7 @@
 #include <opencv2/core.hpp>
 
 #include "infer/nms.hpp"
+#include "infer/tiling.hpp"
 #include "logoscope/detection.hpp"
 #include "logoscope/result.hpp"
 #include "model/model_info.hpp"
@@ -21,31 +30,78 @@
 namespace logoscope::infer {
 
 struct PredictorOptions {
-  float min_score = 0.05F;  ///< detections below are never returned (evaluation uses 0.01)
-  int long_side = 0;        ///< 0 = the model's infer_long_side
-  int top_k = 1000;         ///< candidates before NMS
+  float min_score = 0.05F;                 ///< detections below are never returned (evaluation uses 0.01)
+  int long_side = 0;                       ///< whole pass; 0 = the model's infer_long_side
+  int top_k = 1000;                        ///< candidates per pass before NMS
   NmsOptions nms{-1.0, -1.0, false, 300};  ///< negative iou/containment: the model's settings
-  int threads = 0;          ///< libtorch intra-op threads; 0 = all cores
+  int threads = 0;                         ///< libtorch intra-op threads; 0 = all cores
+  /// Tiling of large images. tiling.min_reliable_side ≤ 0 (the default here): 1.6 × the smallest
+  /// box side the model was trained with (model.json training.augment.min_box_side; 16 px when
+  /// absent).
+  TilingOptions tiling{TileMode::kAuto, kDefaultTileSize, -1, 1.5, 0, 2};
+  int max_batch = 1;  ///< tiles per forward pass (BENCHMARKS.md: no gain for tiles on 2 cores)
+  /// bfloat16: 1.4–2× faster convolutions on CPUs with AVX-512 BF16, scores move (up to 3e-3)
+  /// (BENCHMARKS.md); the default float32 agrees with the trained network to float rounding.
+  bool bf16 = false;
+};
+
+/// Milliseconds per stage for one image.
+struct StageTimes {
+  double decode_ms = 0;       ///< reading and decoding the file (callers that decode fill this)
+  double preprocess_ms = 0;   ///< tile plan, resize, uint8 → normalised float
+  double network_ms = 0;      ///< forward passes
+  double postprocess_ms = 0;  ///< box decoding, NMS, tile merge
+  int passes = 0;             ///< network inputs: 1 + tiles
+};
+
+/// An image made ready for the network by Predictor::prepare.
+struct PreparedImage {
+  cv::Mat rgb;       ///< the image (CV_8UC3), shared, not copied; tiles are cut from it
+  TilePlan plan;     ///< tiles (empty: the whole pass only)
+  cv::Mat whole;     ///< the whole pass's pixels, resized (may share rgb's pixels)
+  StageTimes times;  ///< preprocess_ms so far
 };
 
 class Predictor {
  public:
   /// Loads MODEL_DIR (model.json + weights.pt). Errors: kNotFound, kInvalidValue (unknown
   /// version, mismatched weights) naming the file.
-  static Result<std::unique_ptr<Predictor>> load(const std::string& model_dir, const PredictorOptions& options = {});
+  static Result<std::unique_ptr<Predictor>> load(const std::string& model_dir,
+                                                 const PredictorOptions& options = {});
   ~Predictor();
   Predictor(const Predictor&) = delete;
   Predictor& operator=(const Predictor&) = delete;
 
-  /// Detections for one RGB image (CV_8UC3), all scores ≥ min_score, after NMS.
-  std::vector<Detection> detect(const cv::Mat& rgb);
+  /// Detections for one RGB image (CV_8UC3), all scores ≥ min_score, after NMS (and the tile
+  /// merge when tiled). `times`, when given, receives the stage timings.
+  std::vector<Detection> detect(const cv::Mat& rgb, StageTimes* times = nullptr);
+
+  /// The CPU-only first half of detect: plans the tiles and resizes the whole pass.
+  [[nodiscard]] PreparedImage prepare(const cv::Mat& rgb) const;
+  /// The second half: network, decoding, NMS, merge. Adds to image.times.
+  std::vector<Detection> run(PreparedImage& image);
+  /// run() for several images in one network pass when all are untiled with whole passes of
+  /// one size (measured ~20 % faster per image at 512×384 on 2 cores); else one run() each.
+  /// Each image's times get an equal share of the batch's.
+  std::vector<std::vector<Detection>> run_batch(const std::vector<PreparedImage*>& images);
+  /// True when run_batch can put `a` and `b` in one pass.
+  [[nodiscard]] static bool batchable(const PreparedImage& a, const PreparedImage& b);
 
   [[nodiscard]] const model::ModelInfo& info() const;
+  /// The tiling in effect (min_reliable_side resolved from the model).
+  [[nodiscard]] const TilingOptions& tiling() const;
+  /// Long side of the whole pass.
+  [[nodiscard]] int long_side() const;
 
  private:
   struct Impl;
   explicit Predictor(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+/// 1.6 × the smallest training box side recorded in `info` (training.augment.min_box_side),
+/// or 16 when the model does not record it: the smallest logo, in network pixels, the whole
+/// pass is trusted to find.
+double reliable_logo_side(const model::ModelInfo& info);
 
 }  // namespace logoscope::infer

@@ -1,0 +1,90 @@
+// infer/folded_net.hpp — the detection network prepared for inference.
+//
+// model::DetectorNet in eval mode computes conv → batch norm → ReLU as three passes over memory
+// and normalises its input with two more. FoldedNet folds every batch norm into the convolution
+// before it (W' = W·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε), per output channel), applies the ReLUs in
+// place, keeps the weights channels-last (oneDNN's fast layout on CPU) and expects its input
+// already normalised by the ImageNet mean and standard deviation (see normalise_into), so that
+// preprocessing does that in the same pass as the uint8 → float conversion. The topology is
+// DetectorNetImpl::forward's, read from the module's parameter names; folding fails with a clear
+// error if they do not match. Detections agree with the module's to float rounding (tested in
+// tests/infer/test_decode.cpp; BENCHMARKS.md, "Detection speed", has the measured gain).
+//
+// libtorch types appear here: include only from libtorch-linked modules.
+// Thread safety: forward is const and may be called from one thread at a time (libtorch
+// parallelises inside the convolutions).
+#pragma once
+
+#include <array>
+#include <vector>
+
+#include <torch/torch.h>
+#include <opencv2/core.hpp>
+
+#include "logoscope/result.hpp"
+#include "model/detector_net.hpp"
+
+namespace logoscope::infer {
+
+/// Per channel (R, G, B): normalised = pixel · kInputScale[c] + kInputShift[c], i.e.
+/// (pixel / 255 − mean) / std with DetectorNet's ImageNet statistics.
+extern const std::array<float, 3> kInputScale;
+extern const std::array<float, 3> kInputShift;
+
+/// Writes `rgb` (CV_8UC3, any size ≤ the canvas) normalised into the top-left corner of one
+/// [H, W, 3] canvas (a channels-last image of an [N, 3, H, W] tensor) and fills the rest with the
+/// normalised padding colour (114, 114, 114). Parallel over rows (at::parallel_for).
+void normalise_into(const cv::Mat& rgb, float* canvas, int canvas_w, int canvas_h);
+/// The same, rounded to bfloat16 (Precision::kBf16).
+void normalise_into(const cv::Mat& rgb, c10::BFloat16* canvas, int canvas_w, int canvas_h);
+
+/// Arithmetic of the convolutions. kFloat32 is the default and agrees with the trained module
+/// to float rounding; kBf16 (bfloat16 weights and activations, float accumulation in oneDNN)
+/// is 1.4–2× faster on CPUs with AVX-512 BF16 but moves scores (by up to 3e-3 measured): opt-in.
+enum class Precision { kFloat32, kBf16 };
+
+class FoldedNet {
+ public:
+  /// One convolution with its batch norm folded in.
+  struct Conv {
+    torch::Tensor weight;  ///< channels-last
+    torch::Tensor bias;
+    int stride = 1;
+    int padding = 0;
+    [[nodiscard]] torch::Tensor operator()(const torch::Tensor& x) const;
+  };
+
+  /// Folds `net`'s current weights (they are copied; later changes to `net` are not seen).
+  /// Error kInvalidValue when the module's parameters are not DetectorNet's layout.
+  static Result<FoldedNet> fold(model::DetectorNet& net, Precision precision = Precision::kFloat32);
+
+  /// Same outputs as DetectorNetImpl::forward (float) for `normalised` = the module's normalised
+  /// input: [N, 3, H, W] of input_dtype(), channels-last, H and W multiples of 32.
+  [[nodiscard]] std::vector<model::LevelOutput> forward(const torch::Tensor& normalised) const;
+
+  [[nodiscard]] torch::Dtype input_dtype() const { return dtype_; }
+
+ private:
+  struct Block {
+    Conv conv1;  ///< + ReLU
+    Conv conv2;  ///< + shortcut, then ReLU
+  };
+  struct Stage {
+    Conv down;  ///< stride 2, + ReLU
+    std::vector<Block> blocks;
+  };
+
+  Conv stem_;
+  std::vector<Stage> stages_;
+  std::vector<Conv> lateral_;
+  std::vector<Conv> smooth_;
+  std::vector<Conv> cls_tower_;
+  std::vector<Conv> box_tower_;
+  Conv cls_out_;
+  Conv box_out_;
+  Conv ctr_out_;
+  torch::Tensor level_scales_;
+  torch::Dtype dtype_ = torch::kFloat;
+};
+
+}  // namespace logoscope::infer

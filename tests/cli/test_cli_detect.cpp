@@ -1,0 +1,282 @@
+// `logoscope detect` in-process on a tiny generated dataset and model: every kind of input
+// (files, folders, globs, lists, stdin, manifests), JSON Lines and CSV output, bad files, tiling,
+// --profile, and no duplicate boxes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/image_inputs.hpp"
+#include "support/cli_runner.hpp"
+#include "support/temp_dir.hpp"
+
+namespace logoscope::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::read_text;
+using testing::run_logoscope;
+namespace fs = std::filesystem;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> records;
+  for (const auto& line : lines_of(text)) records.push_back(nlohmann::json::parse(line));
+  return records;
+}
+
+// Splits one CSV row (RFC 4180 quoting).
+std::vector<std::string> csv_row(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  return fields;
+}
+
+// Runs the CLI with `stdin_text` as standard input.
+testing::CliRun run_with_stdin(const std::string& stdin_text, std::vector<std::string> args) {
+  std::istringstream in(stdin_text);
+  auto* const saved = std::cin.rdbuf(in.rdbuf());
+  auto result = run_logoscope(std::move(args));
+  std::cin.rdbuf(saved);
+  return result;
+}
+
+class DetectCliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    const auto demo = run_logoscope({"demo", "--out", dir_->path(), "--images", "12", "--no-train"});
+    ASSERT_EQ(demo.exit_code, 0) << demo.out << demo.err;
+    manifest_ = dir_->file("dataset.manifest");
+    model_ = dir_->file("model");
+    // 320×240 images and a model that resizes to 160: auto tiling applies (320 > 1.5 × 160).
+    const auto trained = run_logoscope({"train", "--train", manifest_, "--out", model_, "--epochs", "1",
+                                        "--batch-size", "4", "--input-size", "128", "--infer-size", "160"});
+    ASSERT_EQ(trained.exit_code, 0) << trained.out << trained.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  static std::string image(int i) { return dir_->file(fmt::format("images/synth_{:04d}.jpg", i)); }
+
+  static testing::TempDir* dir_;
+  static std::string manifest_;
+  static std::string model_;
+};
+
+testing::TempDir* DetectCliTest::dir_ = nullptr;
+std::string DetectCliTest::manifest_;
+std::string DetectCliTest::model_;
+
+TEST_F(DetectCliTest, StdinGlobsListsAndManifestsExpandInOrder) {
+  const std::string list =
+      dir_->write("two.txt", "# two images\nimages/synth_0004.jpg\n\nimages/synth_0005.jpg\n");
+  const std::string glob = dir_->path() + "/images/synth_000[0-2].jpg";
+  const auto result =
+      run_with_stdin(image(3) + "\n" + image(7) + "\n",
+                     {"detect", "--model", model_, "-", glob, list, manifest_, "--jobs", "2"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto records = json_lines(result.out);
+  ASSERT_EQ(records.size(), 2U + 3U + 2U + 12U);
+  EXPECT_EQ(records[0]["image"], image(3));
+  EXPECT_EQ(records[1]["image"], image(7));
+  EXPECT_EQ(records[2]["image"], image(0));
+  EXPECT_EQ(records[4]["image"], image(2));
+  EXPECT_EQ(records[5]["image"], image(4));
+  EXPECT_EQ(records[6]["image"], image(5));
+  EXPECT_EQ(records[7]["image"], image(0));  // the manifest's first image
+  for (const auto& record : records) {
+    EXPECT_EQ(record["width"], 320);
+    EXPECT_TRUE(record["CustomLabels"].is_array());
+  }
+}
+
+TEST_F(DetectCliTest, ExpandDetectInputsReportsWhatNamesNothing) {
+  std::istringstream stdin_text("a.jpg\n  \n# comment\nb.png\n");
+  Problems problems;
+  const auto expanded = expand_detect_inputs(
+      {"-", dir_->path() + "/images/none*.jpg", dir_->file("absent.jpg"), dir_->path() + "/images"},
+      stdin_text, problems);
+  ASSERT_TRUE(expanded) << expanded.error().message;
+  ASSERT_EQ(expanded->size(), 2U + 1U + 1U + 12U);
+  EXPECT_EQ((*expanded)[0].path, "a.jpg");
+  EXPECT_EQ((*expanded)[1].path, "b.png");
+  ASSERT_TRUE((*expanded)[2].error);
+  EXPECT_THAT((*expanded)[2].error->message, HasSubstr("no file matches"));
+  ASSERT_TRUE((*expanded)[3].error);
+  EXPECT_EQ((*expanded)[3].error->code, ErrorCode::kNotFound);
+  EXPECT_FALSE((*expanded)[4].error);
+  const std::string broken = dir_->write("broken.json", "{ not json");
+  EXPECT_FALSE(expand_detect_inputs({broken}, stdin_text, problems));
+}
+
+TEST_F(DetectCliTest, BadFilesAreErrorLinesAndTheRunGoesOn) {
+  const std::string text = dir_->write("text.jpg", "hello, not an image");
+  std::string jpeg = read_text(image(1));
+  const std::string truncated = dir_->write("truncated.jpg", jpeg.substr(0, jpeg.size() / 2));
+  const auto result = run_logoscope({"detect", "--model", model_, image(0), text, dir_->file("missing.jpg"),
+                                     truncated, dir_->path() + "/nothing*.png", image(2)});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  const auto records = json_lines(result.out);
+  ASSERT_EQ(records.size(), 6U);
+  EXPECT_TRUE(records[0].contains("CustomLabels"));
+  EXPECT_EQ(records[1]["image"], text);
+  EXPECT_EQ(records[1]["error"]["code"], "unsupported_format");
+  EXPECT_EQ(records[2]["error"]["code"], "not_found");
+  EXPECT_EQ(records[3]["error"]["code"], "truncated");
+  EXPECT_THAT(records[3]["error"]["message"].get<std::string>(), HasSubstr("truncated.jpg"));
+  EXPECT_EQ(records[4]["error"]["code"], "not_found");
+  EXPECT_EQ(records[5]["image"], image(2));
+  EXPECT_TRUE(records[5].contains("CustomLabels"));
+  // Over the pixel cap (320×240 = 76,800 pixels), refused from the header.
+  const auto capped = run_logoscope({"detect", "--model", model_, image(0), "--max-pixels", "50000"});
+  EXPECT_EQ(capped.exit_code, 1);
+  EXPECT_EQ(json_lines(capped.out).at(0)["error"]["code"], "too_large");
+}
+
+TEST_F(DetectCliTest, CsvHasOneRowPerDetectionAndARowForEveryImage) {
+  const std::string text = dir_->write("bad,name.jpg", "hello");
+  const auto result = run_logoscope(
+      {"detect", "--model", model_, image(0), image(1), text, "--format", "csv", "--min-confidence", "0"});
+  EXPECT_EQ(result.exit_code, 1);
+  const auto lines = lines_of(result.out);
+  ASSERT_GE(lines.size(), 4U);
+  EXPECT_EQ(lines[0], "image,label,confidence,left,top,width,height,x0,y0,x1,y1,error");
+  std::map<std::string, int> rows_per_image;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto fields = csv_row(lines[i]);
+    ASSERT_EQ(fields.size(), 12U) << lines[i];
+    ++rows_per_image[fields[0]];
+    if (fields[0] == text) {
+      EXPECT_TRUE(fields[1].empty());
+      EXPECT_THAT(fields[11], HasSubstr("unsupported_format"));
+      continue;
+    }
+    if (fields[1].empty()) continue;  // an image without detections
+    const double confidence = std::stod(fields[2]);
+    EXPECT_GE(confidence, 0.0);
+    EXPECT_LE(confidence, 100.0);
+    EXPECT_NEAR(std::stod(fields[3]) * 320, std::stod(fields[7]), 0.02);  // left ratio × width = x0
+    EXPECT_NEAR(std::stod(fields[6]) * 240, std::stod(fields[10]) - std::stod(fields[8]), 0.02);
+  }
+  EXPECT_EQ(rows_per_image.size(), 3U);
+  EXPECT_EQ(rows_per_image[text], 1);
+  // Nothing above 100 %: one empty row per image.
+  const auto none =
+      run_logoscope({"detect", "--model", model_, image(0), "--format", "csv", "--min-confidence", "100"});
+  EXPECT_EQ(lines_of(none.out), (std::vector<std::string>{lines[0], image(0) + ",,,,,,,,,,,"}));
+}
+
+double iou(const nlohmann::json& a, const nlohmann::json& b) {
+  const double iw = std::min(a["x1"].get<double>(), b["x1"].get<double>()) -
+                    std::max(a["x0"].get<double>(), b["x0"].get<double>());
+  const double ih = std::min(a["y1"].get<double>(), b["y1"].get<double>()) -
+                    std::max(a["y0"].get<double>(), b["y0"].get<double>());
+  if (iw <= 0 || ih <= 0) return 0;
+  const auto area = [](const nlohmann::json& p) {
+    return (p["x1"].get<double>() - p["x0"].get<double>()) * (p["y1"].get<double>() - p["y0"].get<double>());
+  };
+  return iw * ih / (area(a) + area(b) - iw * ih);
+}
+
+TEST_F(DetectCliTest, TilingRunsMorePassesAndLeavesNoDuplicateBoxes) {
+  const std::string off_json = dir_->file("profile_off.json");
+  const std::string on_json = dir_->file("profile_on.json");
+  const std::vector<std::string> images = {image(0), image(1), image(2)};
+  auto args = [&](const std::string& tile, const std::string& profile) {
+    std::vector<std::string> a = {"detect", "--model",     model_, "--min-confidence", "0",    "--tile",
+                                  tile,     "--tile-size", "128",  "--profile-json",   profile};
+    a.insert(a.end(), images.begin(), images.end());
+    return a;
+  };
+  const auto off = run_logoscope(args("off", off_json));
+  const auto on = run_logoscope(args("on", on_json));
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  ASSERT_EQ(on.exit_code, 0) << on.err;
+  EXPECT_EQ(nlohmann::json::parse(read_text(off_json))["network_passes"], 3);
+  // 320×240 in tiles of at most 128 px overlapping by 36 px (16 px at the 160 px whole pass,
+  // ×2 scale, + margins): 4 columns × 3 rows, plus the whole pass.
+  EXPECT_EQ(nlohmann::json::parse(read_text(on_json))["network_passes"], 3 * 13);
+  for (const auto& record : json_lines(on.out)) {
+    const auto& labels = record["CustomLabels"];
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      for (std::size_t j = i + 1; j < labels.size(); ++j) {
+        if (labels[i]["Name"] != labels[j]["Name"]) continue;
+        EXPECT_LE(iou(labels[i]["PixelBox"], labels[j]["PixelBox"]), 0.5) << record.dump();
+      }
+    }
+  }
+  const auto bad_overlap =
+      run_logoscope({"detect", "--model", model_, image(0), "--tile-size", "128", "--tile-overlap", "64"});
+  EXPECT_EQ(bad_overlap.exit_code, 2);
+  EXPECT_THAT(bad_overlap.err, HasSubstr("--tile-overlap"));
+}
+
+TEST_F(DetectCliTest, ProfilePrintsEveryStage) {
+  const std::string json = dir_->file("profile.json");
+  const auto result =
+      run_logoscope({"detect", "--model", model_, image(0), image(1), "--profile", "--profile-json", json});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  for (const char* stage : {"decode", "preprocess", "network", "postprocess"}) {
+    EXPECT_THAT(result.err, HasSubstr(stage));
+  }
+  EXPECT_THAT(result.err, HasSubstr("images/s"));
+  const auto profile = nlohmann::json::parse(read_text(json));
+  EXPECT_EQ(profile["images"], 2);
+  EXPECT_GT(profile["stages"]["network"]["median_ms"].get<double>(), 0.0);
+  EXPECT_GT(profile["stages"]["decode"]["total_s"].get<double>(), 0.0);
+}
+
+TEST_F(DetectCliTest, FiltersBehaveLikeRekognition) {
+  const auto all =
+      json_lines(run_logoscope({"detect", "--model", model_, image(0), "--min-confidence", "0"}).out);
+  ASSERT_EQ(all.size(), 1U);
+  ASSERT_GE(all[0]["CustomLabels"].size(), 2U);
+  const auto top = json_lines(
+      run_logoscope({"detect", "--model", model_, image(0), "--min-confidence", "0", "--max-results", "1"})
+          .out);
+  ASSERT_EQ(top[0]["CustomLabels"].size(), 1U);
+  EXPECT_EQ(top[0]["CustomLabels"][0], all[0]["CustomLabels"][0]);  // the most confident
+  const auto acme = json_lines(
+      run_logoscope({"detect", "--model", model_, image(0), "--min-confidence", "0", "--labels", "acme"})
+          .out);
+  for (const auto& label : acme[0]["CustomLabels"]) EXPECT_EQ(label["Name"], "acme");
+  const auto unknown = run_logoscope({"detect", "--model", model_, image(0), "--labels", "nope"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("nope"));
+}
+
+}  // namespace
+}  // namespace logoscope::cli
