@@ -10,6 +10,12 @@ find_package(tinyxml2 REQUIRED)
 find_package(GIF REQUIRED)
 find_package(JPEG REQUIRED)
 
+# librsvg (SVG brand marks) and cairo + FreeType (wordmarks) for src/marks. Imported targets'
+# include folders are SYSTEM, so glib's headers do not trip -Werror.
+pkg_check_modules(LOGOSCOPE_RSVG REQUIRED IMPORTED_TARGET librsvg-2.0 cairo cairo-ft freetype2)
+add_library(logoscope_rsvg INTERFACE)
+target_link_libraries(logoscope_rsvg INTERFACE PkgConfig::LOGOSCOPE_RSVG)
+
 # OpenCV's targets are plain names; group the ones we use.
 add_library(logoscope_opencv INTERFACE)
 target_link_libraries(logoscope_opencv INTERFACE opencv_core opencv_imgproc opencv_imgcodecs)
