@@ -31,6 +31,7 @@ struct TrainArgs {
   std::uint64_t seed = 0;
   int threads = 0;
   bool resume = false;
+  std::string base;
   std::vector<std::string> no_flip;
   bool no_flips = false;
   bool no_copy_paste = false;
@@ -75,6 +76,7 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   config.seed = args.seed;
   config.threads = args.threads;
   config.resume = args.resume;
+  config.base_model = args.base;
   config.progress = !common.quiet;
   if (args.no_flips) config.augment.flip_prob = 0;
   if (args.no_copy_paste) config.augment.paste_prob = 0;
@@ -132,6 +134,9 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   cmd->add_option("--seed", args->seed, "Seed for the split, augmentation and initial weights")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "Continue from the checkpoint in --out");
+  cmd->add_option("--base", args->base,
+                  "Start from this model folder's weights (fine-tuning; layers that do not fit, such as the "
+                  "classification output for another label set, start fresh)");
   cmd->add_option("--no-flip", args->no_flip, "A label whose mirror image is a different logo (never flipped)");
   cmd->add_flag("--no-flips", args->no_flips, "Ablation: no mirroring at all");
   cmd->add_flag("--no-copy-paste", args->no_copy_paste, "Ablation: no copy-paste of labeled logos");

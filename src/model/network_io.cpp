@@ -48,6 +48,33 @@ Result<DetectorNet> load_network(const ModelInfo& info, const std::string& weigh
   }
 }
 
+Result<BaseInit> init_from_base(DetectorNet& net, const std::string& base_dir) {
+  auto info = read_model_info(base_dir);
+  if (!info) return info.error();
+  auto base = load_network(*info, (fs::path(base_dir) / "weights.pt").string());
+  if (!base) return base.error();
+  BaseInit result;
+  torch::NoGradGuard no_grad;
+  const auto copy_matching = [&](auto target_items, auto source_items) {
+    for (auto& item : target_items) {
+      const torch::Tensor* source = source_items.find(item.key());
+      if (source != nullptr && source->sizes() == item.value().sizes()) {
+        item.value().copy_(source->to(item.value().device()));
+        ++result.copied;
+      } else {
+        ++result.skipped;
+      }
+    }
+  };
+  copy_matching(net->named_parameters(), (*base)->named_parameters());
+  copy_matching(net->named_buffers(), (*base)->named_buffers());
+  if (result.copied == 0) {
+    return Error{ErrorCode::kInvalidValue,
+                 fmt::format("{}: no layer of this base model matches the network being trained", base_dir)};
+  }
+  return result;
+}
+
 Status save_network(DetectorNet& net, const std::string& weights_path) {
   const std::string temporary = weights_path + ".tmp";
   try {

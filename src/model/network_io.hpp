@@ -21,6 +21,18 @@ NetConfig net_config_of(const ModelInfo& info);
 /// error (c10::Error) is translated, never thrown.
 Result<DetectorNet> load_network(const ModelInfo& info, const std::string& weights_path);
 
+/// What init_from_base took over.
+struct BaseInit {
+  int copied = 0;   ///< parameters and buffers copied from the base
+  int skipped = 0;  ///< left at their fresh initialisation (no match by name and shape)
+};
+
+/// Starts `net` from a base model (BASE_DIR with model.json and weights.pt): every parameter and
+/// buffer whose name and shape match is copied; the rest (usually the classification output,
+/// sized by the label count) keeps its fresh initialisation. Errors name the base's files;
+/// a base whose backbone does not match at all (nothing copied) is an error too.
+Result<BaseInit> init_from_base(DetectorNet& net, const std::string& base_dir);
+
 /// Saves parameters and buffers atomically (temporary file + rename).
 Status save_network(DetectorNet& net, const std::string& weights_path);
 

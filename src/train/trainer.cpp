@@ -138,6 +138,7 @@ nlohmann::json config_to_json(const TrainConfig& config) {
           {"learning_rate", config.learning_rate}, {"weight_decay", config.weight_decay},
           {"ema_decay", config.ema_decay}, {"input_size", config.input_size},
           {"infer_long_side", config.infer_long_side}, {"seed", config.seed}, {"val_fraction", config.val_fraction},
+          {"base_model", config.base_model},
           {"augment",
            {{"mosaic_prob", a.mosaic_prob}, {"negative_base_prob", a.negative_base_prob},
             {"max_pastes", a.max_pastes}, {"paste_prob", a.paste_prob}, {"max_distractors", a.max_distractors},
@@ -230,6 +231,12 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   const model::NetConfig net_config = model::net_config_of(info);
   model::DetectorNet net(net_config);
   model::DetectorNet ema(net_config);
+  if (!config.base_model.empty()) {
+    auto init = model::init_from_base(net, config.base_model);
+    if (!init) return init.error();
+    spdlog::info("starting from the base model {}: {} tensors taken over, {} freshly initialised", config.base_model,
+                 init->copied, init->skipped);
+  }
   model::to_channels_last(*net);
   model::to_channels_last(*ema);
   const torch::Device device = model::preferred_device();

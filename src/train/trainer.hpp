@@ -41,6 +41,7 @@ struct TrainConfig {
   int patience = 4;             ///< stop after this many validations without AP50 improvement
   bool resume = false;
   bool progress = true;
+  std::string base_model;       ///< a model folder to start from (model::init_from_base); empty = scratch
   augment::AugmentConfig augment;
 };
 
