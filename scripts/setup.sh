@@ -13,8 +13,12 @@ PACKAGES=(
   libjpeg62-turbo-dev      # writing CMYK JPEGs in the image tests
   libgif-dev               # GIF decoding (OpenCV 4.6 has no GIF reader)
   libtinyxml2-dev          # Pascal VOC XML
+  librsvg2-dev libcairo2-dev libfreetype-dev   # brand marks for pretraining: SVG icons, text (src/marks)
+  fonts-dejavu-core fonts-liberation           # wordmark fonts (docs/marks.md)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy
+  chromium                 # headless screenshot test of the HTML evaluation report
+  python3                  # the independent metrics reference (tools/reference) the tests compare with
 )
 
 missing=()

@@ -18,7 +18,7 @@ for arg in "$@"; do
       BUILD_DIR=build-asan
       LABELS="unit"
       EXTRA=(-DCMAKE_BUILD_TYPE=Debug -DLOGOSCOPE_SANITIZE_ADDRESS=ON -DLOGOSCOPE_SANITIZE_UNDEFINED=ON)
-      TARGETS=(--target test_core test_imageio test_dataset test_eval test_infer test_model) ;;
+      TARGETS=(--target test_core test_imageio test_dataset test_eval test_infer test_model test_report test_marks) ;;
     *) echo "test.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done

@@ -18,6 +18,9 @@ int run_cli(int argc, char** argv) {
       "Ground Truth manifests, COCO, YOLO and Pascal VOC labels.\n\n"
       "Start with:  logoscope demo\n"
       "Check data:  logoscope dataset validate train.manifest\n"
+      "Train:       logoscope train --train train.manifest --out model\n"
+      "Evaluate:    logoscope evaluate --model model --test test.manifest --out eval\n"
+      "Detect:      logoscope detect --model model photos/\n"
       "Help on a command:  logoscope dataset validate --help",
       "logoscope"};
   app.set_version_flag("--version", std::string("logoscope ") + LOGOSCOPE_VERSION);
@@ -30,6 +33,7 @@ int run_cli(int argc, char** argv) {
   register_demo(app, state, common);
   register_dataset(app, state, common);
   register_train(app, state, common);
+  register_evaluate(app, state, common);
   register_detect(app, state, common);
   app.parse_complete_callback([&] {
     init_logging(common.quiet ? Verbosity::kQuiet : common.verbose ? Verbosity::kVerbose : Verbosity::kNormal);

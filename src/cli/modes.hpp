@@ -29,10 +29,12 @@ void register_demo(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_dataset(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_train(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_detect(CLI::App& app, RunState& state, const CommonOptions& common);
+void register_evaluate(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_dataset_validate(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
 void register_dataset_convert(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
 void register_dataset_split(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
 void register_dataset_stats(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
+void register_dataset_merge(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
 
 // Shared helpers for modes ---------------------------------------------------------------
 
