@@ -7,7 +7,7 @@
 // Prints F1, precision, recall, assumed threshold, AP50 (and mAP50:95), training wall time and
 // detection ms/image (decode included), and writes DIR/<protocol>/bench.json and an evaluation
 // folder with report.html (DIR/<protocol>/evaluation/).
-// Usage: logoscope-bench-flickrlogos [--protocol redbull|fl27|all] [--budget 5m] [--out DIR] …
+// Usage: logoscope-bench-flickrlogos [--protocol redbull|fl27|all] [--budget-redbull S] [--base MODEL] [--out DIR] …
 #include <malloc.h>
 
 #include <chrono>
@@ -48,6 +48,7 @@ struct Args {
   bool no_mosaic = false;
   bool no_distractors = false;
   std::string skip_train_model;  // evaluate an existing model instead of training
+  std::string base;              // start training from this model folder ("" = from scratch)
 };
 
 Dataset read_or_die(const std::string& path) {
@@ -89,6 +90,7 @@ nlohmann::json run_protocol(const std::string& name, const Args& args, const std
   config.seed = args.seed;
   config.input_size = args.input_size;
   config.infer_long_side = args.infer_size;
+  config.base_model = args.base;
   if (args.no_copy_paste) config.augment.paste_prob = 0;
   if (args.no_flips) config.augment.flip_prob = 0;
   if (args.no_mosaic) config.augment.mosaic_prob = 0;
@@ -161,6 +163,9 @@ int main(int argc, char** argv) {
   app.add_flag("--no-flips", args.no_flips, "Ablation");
   app.add_flag("--no-mosaic", args.no_mosaic, "Ablation");
   app.add_flag("--no-distractors", args.no_distractors, "Ablation");
+  app.add_option("--base", args.base,
+                 "Start from this base model (logoscope pretrain --exclude-flickrlogos27); default: from scratch")
+      ->check(CLI::ExistingDirectory);
   app.add_option("--model", args.skip_train_model, "Evaluate this model folder instead of training");
   CLI11_PARSE(app, argc, argv);
   init_logging(Verbosity::kNormal);

@@ -21,6 +21,7 @@ int run_cli(int argc, char** argv) {
       "Train:       logoscope train --train train.manifest --out model\n"
       "Evaluate:    logoscope evaluate --model model --test test.manifest --out eval\n"
       "Detect:      logoscope detect --model model photos/\n"
+      "Any logo:    logoscope detect --any-logo photos/   (built-in base model, no training)\n"
       "Help on a command:  logoscope dataset validate --help",
       "logoscope"};
   app.set_version_flag("--version", std::string("logoscope ") + LOGOSCOPE_VERSION);
@@ -33,6 +34,7 @@ int run_cli(int argc, char** argv) {
   register_demo(app, state, common);
   register_dataset(app, state, common);
   register_train(app, state, common);
+  register_pretrain(app, state, common);
   register_evaluate(app, state, common);
   register_detect(app, state, common);
   app.parse_complete_callback([&] {

@@ -30,6 +30,7 @@ struct DemoArgs {
   std::string time_budget = "60s";
   std::uint64_t seed = 1;
   bool no_train = false;
+  bool scratch = false;
 };
 
 int run_demo(const DemoArgs& args, const CommonOptions& common) {
@@ -74,6 +75,7 @@ int run_demo(const DemoArgs& args, const CommonOptions& common) {
   config.time_budget_s = value_or_throw(parse_duration(args.time_budget));
   config.seed = args.seed;
   config.progress = !common.quiet;
+  config.base_model = base_model_to_start_from("", args.scratch);
   const std::string model_dir = (fs::path(args.out_dir) / "model").string();
   const auto summary = value_or_throw(train::train_detector(inputs, config, model_dir));
 
@@ -138,6 +140,7 @@ void register_demo(CLI::App& app, RunState& state, const CommonOptions& common) 
   cmd->add_option("--time-budget", args->time_budget, "Training time")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
   cmd->add_flag("--no-train", args->no_train, "Only generate and validate the dataset");
+  cmd->add_flag("--scratch", args->scratch, "Train from random weights instead of the built-in base model");
   cmd->callback([args, &state, &common] { state.exit_code = run_demo(*args, common); });
 }
 

@@ -20,6 +20,7 @@
 #include "imageio/image_io.hpp"
 #include "infer/detect_pipeline.hpp"
 #include "infer/predictor.hpp"
+#include "model/base_model.hpp"
 #include "render/annotate.hpp"
 
 namespace fs = std::filesystem;
@@ -30,6 +31,7 @@ namespace {
 
 struct DetectArgs {
   std::string model;
+  bool any_logo = false;
   std::vector<std::string> inputs;
   double min_confidence = -1;
   std::size_t max_results = 0;
@@ -187,7 +189,21 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   std::vector<std::string> input_paths;
   for (const auto& input : inputs) input_paths.push_back(input.path);
 
-  auto predictor = value_or_throw(infer::Predictor::load(args.model, options));
+  std::string model_dir = args.model;
+  if (args.any_logo) {
+    if (!args.model.empty()) {
+      throw Failure(Error{ErrorCode::kInvalidArgument, "give either --model or --any-logo, not both"});
+    }
+    const auto base = model::find_builtin_base_model();
+    if (!base) {
+      throw Failure(Error{ErrorCode::kNotFound, fmt::format("--any-logo: no base model found (looked in {})",
+                                                            model::builtin_base_model_search_paths())});
+    }
+    model_dir = *base;
+  } else if (args.model.empty()) {
+    throw Failure(Error{ErrorCode::kInvalidArgument, "give --model MODEL_DIR (or --any-logo for the built-in base model)"});
+  }
+  auto predictor = value_or_throw(infer::Predictor::load(model_dir, options));
   const auto& info = predictor->info();
   api::LabelFilter filter;
   filter.max_results = args.max_results;
@@ -303,8 +319,12 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
       "Large images are also scanned in overlapping tiles at full resolution (--tile).\n"
       "An unreadable image gets an \"error\" line and exit code 1 at the end; the run goes on.\n"
       "Example: logoscope detect --model model photos/ 'scans/*.tif' --min-confidence 50 --draw annotated/\n"
+      "         logoscope detect --any-logo photos/ --draw annotated/   (any logo, no training)\n"
       "         find . -name '*.jpg' | logoscope detect --model model - --format csv --out found.csv");
-  cmd->add_option("--model", args->model, "Model folder (from `logoscope train`)")->required();
+  cmd->add_option("--model", args->model, "Model folder (from `logoscope train`)");
+  cmd->add_flag("--any-logo", args->any_logo,
+                "No model of your own: find anything that looks like a logo or brand mark with the built-in\n"
+                "base model (one label, \"logo\"; models/base/MODEL_CARD.md)");
   cmd->add_option(
          "inputs", args->inputs,
          "Images, folders (recursive), glob patterns, .txt lists of paths, dataset files (manifest, COCO,\n"

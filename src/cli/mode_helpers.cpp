@@ -2,9 +2,11 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/modes.hpp"
 #include "core/paths.hpp"
+#include "model/base_model.hpp"
 
 namespace logoscope::cli {
 
@@ -53,6 +55,17 @@ void print_problems(const Problems& problems, std::size_t limit) {
     std::cerr << fmt::format("… and {} more problems (`logoscope dataset validate` lists all)\n",
                              problems.size() - limit);
   }
+}
+
+std::string base_model_to_start_from(const std::string& explicit_base, bool scratch) {
+  if (scratch || !explicit_base.empty()) return explicit_base;
+  if (auto builtin = model::find_builtin_base_model()) {
+    spdlog::info("starting from the built-in base model {} (--scratch for random weights)", *builtin);
+    return *builtin;
+  }
+  spdlog::warn("no built-in base model found (looked in {}): training from scratch",
+               model::builtin_base_model_search_paths());
+  return "";
 }
 
 }  // namespace logoscope::cli

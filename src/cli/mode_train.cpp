@@ -32,6 +32,7 @@ struct TrainArgs {
   int threads = 0;
   bool resume = false;
   std::string base;
+  bool scratch = false;
   std::vector<std::string> no_flip;
   bool no_flips = false;
   bool no_copy_paste = false;
@@ -76,7 +77,8 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   config.seed = args.seed;
   config.threads = args.threads;
   config.resume = args.resume;
-  config.base_model = args.base;
+  // A resumed run continues from its checkpoint; the base only seeds a new one.
+  config.base_model = args.resume ? args.base : base_model_to_start_from(args.base, args.scratch);
   config.progress = !common.quiet;
   if (args.no_flips) config.augment.flip_prob = 0;
   if (args.no_copy_paste) config.augment.paste_prob = 0;
@@ -110,7 +112,9 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand(
       "train",
-      "Train a detector from labeled images, from scratch, on the CPU, within a time budget.\n"
+      "Train a detector from labeled images on the CPU, within a time budget. Training starts from\n"
+      "logoscope's built-in base model (pretrained on generated brand marks, models/base) unless\n"
+      "--scratch or --base says otherwise.\n"
       "TRAIN/TEST: any dataset format (Ground Truth manifest, COCO, YOLO, VOC). Without --test,\n"
       "20% of TRAIN is held out for testing, as Rekognition does. Photos without any of your\n"
       "logos (--negatives) cut false positives markedly. The model folder gets model.json (labels,\n"
@@ -134,9 +138,11 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   cmd->add_option("--seed", args->seed, "Seed for the split, augmentation and initial weights")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "Continue from the checkpoint in --out");
-  cmd->add_option("--base", args->base,
-                  "Start from this model folder's weights (fine-tuning; layers that do not fit, such as the "
-                  "classification output for another label set, start fresh)");
+  auto* base = cmd->add_option("--base", args->base,
+                               "Start from this model folder's weights instead of the built-in base model (layers\n"
+                               "that do not fit, such as the classification output for another label set, start fresh)");
+  cmd->add_flag("--scratch", args->scratch, "Start from random weights instead of the built-in base model")
+      ->excludes(base);
   cmd->add_option("--no-flip", args->no_flip, "A label whose mirror image is a different logo (never flipped)");
   cmd->add_flag("--no-flips", args->no_flips, "Ablation: no mirroring at all");
   cmd->add_flag("--no-copy-paste", args->no_copy_paste, "Ablation: no copy-paste of labeled logos");

@@ -28,6 +28,7 @@ struct CommonOptions {
 void register_demo(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_dataset(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_train(CLI::App& app, RunState& state, const CommonOptions& common);
+void register_pretrain(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_detect(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_evaluate(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_dataset_validate(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
@@ -54,6 +55,10 @@ dataset::DatasetFormat output_format(const std::string& out, const std::string& 
 
 /// Throws Failure when `out` names one of `inputs` (user files are never overwritten).
 void refuse_to_overwrite(const std::string& out, const std::vector<std::string>& inputs);
+
+/// The model folder a training starts from: `explicit_base` when given, none with `scratch`,
+/// else the built-in base model (model/base_model.hpp) when there is one (logged either way).
+std::string base_model_to_start_from(const std::string& explicit_base, bool scratch);
 
 /// Prints problems as "file:line: error [kind] …" lines on stderr (at most `limit`).
 void print_problems(const Problems& problems, std::size_t limit);

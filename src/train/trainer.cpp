@@ -121,6 +121,12 @@ eval::Metrics evaluate_net(model::DetectorNet& net, const std::vector<int>& stri
   return metrics;
 }
 
+std::size_t count_boxes(const std::vector<augment::TrainImage>& images) {
+  std::size_t count = 0;
+  for (const auto& image : images) count += image.boxes.size();
+  return count;
+}
+
 std::uint64_t dataset_hash(const Dataset& data) {
   std::string text;
   for (const auto& label : data.labels) text += label + "\n";
@@ -152,7 +158,8 @@ nlohmann::json config_to_json(const TrainConfig& config) {
 
 Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig& config, const std::string& model_dir) {
   const auto started = Clock::now();
-  if (inputs.train.labels.empty() || inputs.train.box_count() == 0) {
+  const bool preloaded = !inputs.images.empty();
+  if (inputs.train.labels.empty() || (!preloaded && inputs.train.box_count() == 0)) {
     return Error{ErrorCode::kInvalidArgument,
                  fmt::format("{}: no labeled boxes to learn from", inputs.train_source)};
   }
@@ -178,7 +185,9 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
       }
     }
     const int fewest = *std::min_element(images_per_label.begin(), images_per_label.end());
-    if (config.val_fraction > 0 && fewest >= config.min_val_label_images) {
+    if (!inputs.validation.samples.empty()) {
+      val_set = inputs.validation;
+    } else if (!preloaded && config.val_fraction > 0 && fewest >= config.min_val_label_images) {
       dataset::SplitOptions split;
       split.test_fraction = config.val_fraction;
       split.seed = config.seed;
@@ -188,7 +197,9 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
         val_set = std::move(parts->test);
       }
     }
-    if (val_set.samples.empty()) {
+    if (!inputs.validation.samples.empty()) {
+      spdlog::info("validation set: {} images", val_set.samples.size());
+    } else if (val_set.samples.empty()) {
       spdlog::info("no validation split (a label has only {} images; {} needed): training on all, keeping the final "
                    "EMA weights", fewest, config.min_val_label_images);
     } else {
@@ -198,7 +209,9 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   }
 
   std::int64_t skipped = 0;
-  const auto positives = load_images(train_set.samples, kMaxTrainLongSide, "training images", config.progress, skipped);
+  const auto positives = preloaded ? inputs.images
+                                   : load_images(train_set.samples, kMaxTrainLongSide, "training images",
+                                                 config.progress, skipped);
   std::vector<Sample> negative_samples;
   for (const auto& path : inputs.negatives) negative_samples.push_back(Sample{path, 0, 0, {}, {}});
   const auto negatives = load_images(negative_samples, kMaxNegativeLongSide, "negative images", config.progress, skipped);
@@ -426,8 +439,8 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   info.training["best_val_ap50"] = best_ap;
   info.training["best_step"] = best_step;
   info.training["validation_images"] = val_set.samples.size();
-  info.datasets = {{"train", {{"path", inputs.train_source}, {"images", inputs.train.samples.size()},
-                              {"boxes", inputs.train.box_count()}, {"hash", hash_hex(dataset_hash(inputs.train))}}},
+  info.datasets = {{"train", {{"path", inputs.train_source}, {"images", preloaded ? inputs.images.size() : inputs.train.samples.size()},
+                              {"boxes", preloaded ? count_boxes(inputs.images) : inputs.train.box_count()}, {"hash", hash_hex(dataset_hash(inputs.train))}}},
                    {"negatives", inputs.negatives.size()}};
   if (!inputs.test.samples.empty()) {
     info.datasets["test"] = {{"path", inputs.test_source}, {"images", inputs.test.samples.size()},

@@ -15,6 +15,7 @@
 
 #include "cli/image_inputs.hpp"
 #include "support/cli_runner.hpp"
+#include "support/scoped_env.hpp"
 #include "support/temp_dir.hpp"
 
 namespace logoscope::cli {
@@ -276,6 +277,29 @@ TEST_F(DetectCliTest, FiltersBehaveLikeRekognition) {
   const auto unknown = run_logoscope({"detect", "--model", model_, image(0), "--labels", "nope"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.err, HasSubstr("nope"));
+}
+
+TEST_F(DetectCliTest, AnyLogoRunsTheBaseModelAndNeedsOne) {
+  {
+    const testing::ScopedEnv base("LOGOSCOPE_BASE_MODEL", model_);  // stands in for models/base
+    const auto found = run_logoscope({"detect", "--any-logo", image(0), "--min-confidence", "0"});
+    ASSERT_EQ(found.exit_code, 0) << found.err;
+    const auto lines = json_lines(found.out);
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_TRUE(lines[0].contains("CustomLabels"));
+    const auto both = run_logoscope({"detect", "--any-logo", "--model", model_, image(0)});
+    EXPECT_EQ(both.exit_code, 2);
+    EXPECT_THAT(both.err, HasSubstr("not both"));
+  }
+  {
+    const testing::ScopedEnv none("LOGOSCOPE_BASE_MODEL", "none");
+    const auto missing = run_logoscope({"detect", "--any-logo", image(0)});
+    EXPECT_EQ(missing.exit_code, 2);
+    EXPECT_THAT(missing.err, HasSubstr("no base model found"));
+  }
+  const auto neither = run_logoscope({"detect", image(0)});
+  EXPECT_EQ(neither.exit_code, 2);
+  EXPECT_THAT(neither.err, HasSubstr("--model"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.hpp"
+#include "support/scoped_env.hpp"
 #include "support/temp_dir.hpp"
 
 namespace logoscope::cli {
@@ -38,6 +39,35 @@ TEST(TrainCli, StartsFromABaseModelAndRecordsIt) {
   const auto bad = run_logoscope(args);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.err, HasSubstr("model.json"));
+}
+
+TEST(TrainCli, StartsFromTheBuiltInBaseModelUnlessToldOtherwise) {
+  testing::TempDir dir;
+  ASSERT_EQ(run_logoscope({"demo", "--out", dir.path(), "--images", "8", "--no-train"}).exit_code, 0);
+  const std::string manifest = dir.file("dataset.manifest");
+  const std::vector<std::string> quick = {"--epochs", "1", "--batch-size", "4", "--input-size", "128", "--infer-size", "160"};
+  const auto train = [&](const std::string& out, std::vector<std::string> extra) {
+    auto args = std::vector<std::string>{"train", "--train", manifest, "--out", dir.file(out)};
+    args.insert(args.end(), quick.begin(), quick.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_logoscope(args);
+  };
+  const auto base_model = [&](const std::string& out) {
+    return nlohmann::json::parse(read_text(dir.file(out + "/model.json")))["training"]["base_model"];
+  };
+  ASSERT_EQ(train("stand-in", {"--scratch"}).exit_code, 0);
+  EXPECT_EQ(base_model("stand-in"), "");
+
+  const testing::ScopedEnv env("LOGOSCOPE_BASE_MODEL", dir.file("stand-in"));
+  const auto by_default = train("default", {});
+  ASSERT_EQ(by_default.exit_code, 0) << by_default.err;
+  EXPECT_EQ(base_model("default"), dir.file("stand-in"));
+  ASSERT_EQ(train("scratch", {"--scratch"}).exit_code, 0);
+  EXPECT_EQ(base_model("scratch"), "");
+
+  const auto both = train("both", {"--scratch", "--base", dir.file("stand-in")});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("--scratch"));
 }
 
 }  // namespace
