@@ -49,6 +49,7 @@ struct Args {
   bool no_distractors = false;
   std::string skip_train_model;  // evaluate an existing model instead of training
   std::string base;              // start training from this model folder ("" = from scratch)
+  bool no_large_logo_pass = false;
 };
 
 Dataset read_or_die(const std::string& path) {
@@ -107,6 +108,7 @@ nlohmann::json run_protocol(const std::string& name, const Args& args, const std
 
   infer::PredictorOptions options;
   options.min_score = 0.01F;
+  options.large_logo_pass = !args.no_large_logo_pass;
   auto predictor = value_or_throw(infer::Predictor::load(model_dir, options));
   Dataset test = inputs.test;
   Problems problems;
@@ -166,6 +168,7 @@ int main(int argc, char** argv) {
   app.add_option("--base", args.base,
                  "Start from this base model (logoscope pretrain --exclude-flickrlogos27); default: from scratch")
       ->check(CLI::ExistingDirectory);
+  app.add_flag("--no-large-logo-pass", args.no_large_logo_pass, "Detection ablation: the whole pass only");
   app.add_option("--model", args.skip_train_model, "Evaluate this model folder instead of training");
   CLI11_PARSE(app, argc, argv);
   init_logging(Verbosity::kNormal);

@@ -51,6 +51,7 @@ struct DetectArgs {
   bool profile = false;
   std::string profile_json;
   bool bf16 = false;
+  bool no_large_logo_pass = false;
   std::int64_t max_pixels = imageio::kDefaultMaxPixels;
 };
 
@@ -173,6 +174,7 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   options.tiling.overlap = args.tile_overlap;
   options.max_batch = args.tile_batch;
   options.bf16 = args.bf16;
+  options.large_logo_pass = !args.no_large_logo_pass;
   if (args.tile_overlap >= args.tile_size / 2) {
     throw Failure(Error{ErrorCode::kInvalidArgument,
                         fmt::format("--tile-overlap {} must be less than half of --tile-size {}",
@@ -374,6 +376,9 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
   cmd->add_flag("--bf16", args->bf16,
                 "bfloat16 convolutions: 1.4-2x faster on CPUs with AVX-512 BF16; confidences move slightly\n"
                 "(up to 0.3 points measured), so a box near a threshold may come or go (default: float32)");
+  cmd->add_flag("--no-large-logo-pass", args->no_large_logo_pass,
+                "Skip the second pass at the training size that finds logos filling most of the image\n"
+                "(bigger than any the model learnt at --size); a little faster, misses those logos");
   cmd->add_flag("--profile", args->profile,
                 "Print per-stage timings (decode, preprocess, network, postprocess) on stderr at the end");
   cmd->add_option("--profile-json", args->profile_json, "Write the per-stage timings as JSON to this file");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -24,14 +25,30 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+// training.augment.<key> when it is a positive number.
+std::optional<double> augment_setting(const model::ModelInfo& info, const char* key) {
+  const auto& augment = info.training.is_object() ? info.training.value("augment", nlohmann::json::object())
+                                                  : nlohmann::json::object();
+  const auto it = augment.find(key);
+  if (it != augment.end() && it->is_number() && it->get<double>() > 0) return it->get<double>();
+  return std::nullopt;
+}
+
+// Detections of the large-logo pass that are large in whole-pass pixels (see predictor.hpp).
+void keep_large(std::vector<Detection>& detections, double min_side_image_px) {
+  std::erase_if(detections, [&](const Detection& d) {
+    return std::max(d.x1 - d.x0, d.y1 - d.y0) < min_side_image_px;
+  });
+}
+
 }  // namespace
 
 double reliable_logo_side(const model::ModelInfo& info) {
-  const auto& augment = info.training.is_object() ? info.training.value("augment", nlohmann::json::object())
-                                                  : nlohmann::json::object();
-  const auto it = augment.find("min_box_side");
-  if (it != augment.end() && it->is_number() && it->get<double>() > 0) return 1.6 * it->get<double>();
-  return 16.0;
+  return 1.6 * augment_setting(info, "min_box_side").value_or(10.0);
+}
+
+double largest_learnt_logo_side(const model::ModelInfo& info) {
+  return std::min(1.0, augment_setting(info, "max_box_side_fraction").value_or(0.95)) * info.train_size;
 }
 
 struct Predictor::Impl {
@@ -39,7 +56,16 @@ struct Predictor::Impl {
   PredictorOptions options;
   RunOptions run;
   int long_side = 512;
+  int large_long_side = 0;  ///< 0: no large-logo pass
+  double largest_learnt = 304;
   std::unique_ptr<NetworkRunner> runner;
+
+  // The large-logo pass's detections for an image, filtered and appended to `whole`.
+  void add_large(std::vector<Detection> large, const cv::Mat& rgb, std::vector<Detection>& whole) const {
+    const double whole_scale = static_cast<double>(long_side) / std::max(rgb.cols, rgb.rows);
+    keep_large(large, 0.5 * largest_learnt / whole_scale);
+    whole.insert(whole.end(), std::make_move_iterator(large.begin()), std::make_move_iterator(large.end()));
+  }
 };
 
 Predictor::Predictor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -54,6 +80,9 @@ const TilingOptions& Predictor::tiling() const {
 int Predictor::long_side() const {
   return impl_->long_side;
 }
+int Predictor::large_logo_long_side() const {
+  return impl_->large_long_side;
+}
 
 Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_dir,
                                                    const PredictorOptions& options) {
@@ -67,6 +96,10 @@ Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_dir,
   impl->options.max_batch = std::max(1, options.max_batch);
   impl->long_side = options.long_side > 0 ? options.long_side : impl->info.infer_long_side;
   impl->run.long_side = impl->long_side;
+  impl->largest_learnt = largest_learnt_logo_side(impl->info);
+  if (options.large_logo_pass && impl->long_side > impl->largest_learnt && impl->info.train_size < impl->long_side) {
+    impl->large_long_side = impl->info.train_size;
+  }
   impl->run.min_score = options.min_score;
   impl->run.top_k = options.top_k;
   impl->run.nms = options.nms;
@@ -99,6 +132,10 @@ PreparedImage Predictor::prepare(const cv::Mat& rgb) const {
   } else {
     cv::resize(rgb, image.whole, {w, h}, 0, 0, w < rgb.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
   }
+  if (impl_->large_long_side > 0) {
+    const auto [lw, lh] = scaled_size(rgb.cols, rgb.rows, impl_->large_long_side);
+    cv::resize(rgb, image.large, {lw, lh}, 0, 0, lw < rgb.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
+  }
   image.times.preprocess_ms += ms_since(start);
   return image;
 }
@@ -117,9 +154,30 @@ std::vector<Detection> Predictor::run(PreparedImage& image) {
           ->run_passes({whole}, pad_to_32(image.whole.cols), pad_to_32(image.whole.rows), impl_->run, &times)
           .front());
   image.times.passes = 1;
+  const bool large_pass = !image.large.empty();
+  if (large_pass) {
+    PassInput large;
+    large.pixels = image.large;
+    large.scale_x = static_cast<double>(image.large.cols) / rgb.cols;
+    large.scale_y = static_cast<double>(image.large.rows) / rgb.rows;
+    large.extent_w = rgb.cols;
+    large.extent_h = rgb.rows;
+    impl_->add_large(std::move(impl_->runner
+                                   ->run_passes({large}, pad_to_32(image.large.cols), pad_to_32(image.large.rows),
+                                                impl_->run, &times)
+                                   .front()),
+                     rgb, whole_detections);
+    image.times.passes += 1;
+  }
   std::vector<Detection> result;
   if (image.plan.tiles.empty()) {
-    result = std::move(whole_detections);
+    if (large_pass) {
+      const auto start = Clock::now();
+      result = non_max_suppression(std::move(whole_detections), impl_->run.nms);
+      times.postprocess_ms += ms_since(start);
+    } else {
+      result = std::move(whole_detections);
+    }
   } else {
     const TilePlan& plan = image.plan;
     std::vector<std::vector<Detection>> per_tile;
@@ -153,7 +211,8 @@ std::vector<Detection> Predictor::run(PreparedImage& image) {
 }
 
 bool Predictor::batchable(const PreparedImage& a, const PreparedImage& b) {
-  return a.plan.tiles.empty() && b.plan.tiles.empty() && !a.whole.empty() && a.whole.size() == b.whole.size();
+  return a.plan.tiles.empty() && b.plan.tiles.empty() && !a.whole.empty() && a.whole.size() == b.whole.size() &&
+         a.large.size() == b.large.size();
 }
 
 std::vector<std::vector<Detection>> Predictor::run_batch(const std::vector<PreparedImage*>& images) {
@@ -180,9 +239,31 @@ std::vector<std::vector<Detection>> Predictor::run_batch(const std::vector<Prepa
   const auto& first = images.front()->whole;
   results =
       impl_->runner->run_passes(passes, pad_to_32(first.cols), pad_to_32(first.rows), impl_->run, &times);
+  const bool large_pass = !images.front()->large.empty();
+  if (large_pass) {
+    std::vector<PassInput> large_passes;
+    for (const auto* image : images) {
+      PassInput pass;
+      pass.pixels = image->large;
+      pass.scale_x = static_cast<double>(image->large.cols) / image->rgb.cols;
+      pass.scale_y = static_cast<double>(image->large.rows) / image->rgb.rows;
+      pass.extent_w = image->rgb.cols;
+      pass.extent_h = image->rgb.rows;
+      large_passes.push_back(pass);
+    }
+    const auto& large = images.front()->large;
+    auto large_results = impl_->runner->run_passes(large_passes, pad_to_32(large.cols), pad_to_32(large.rows),
+                                                   impl_->run, &times);
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      impl_->add_large(std::move(large_results[i]), images[i]->rgb, results[i]);
+      results[i] = non_max_suppression(std::move(results[i]), impl_->run.nms);
+    }
+    times.postprocess_ms += ms_since(start);
+  }
   const double share = 1.0 / static_cast<double>(images.size());
   for (auto* image : images) {
-    image->times.passes = 1;
+    image->times.passes = large_pass ? 2 : 1;
     image->times.preprocess_ms += times.preprocess_ms * share;
     image->times.network_ms += times.network_ms * share;
     image->times.postprocess_ms += times.postprocess_ms * share;

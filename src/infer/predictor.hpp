@@ -7,6 +7,12 @@
 // (tiling.hpp), overlapping tiles at the image's native scale run too and their detections are
 // merged across the seams. Detections come back in original-image pixels.
 //
+// Large logos: the network learnt logos up to max_box_side_fraction × train_size network pixels
+// (model.json training.augment; 0.95 × 320 = 304 by default). When the whole pass is larger than
+// that, a logo filling most of the photo is bigger than anything the network saw, so a second
+// "large-logo pass" runs the image at long side train_size, and keeps its detections at least half
+// that largest learnt size (in whole-pass pixels); NMS merges them with the whole pass.
+//
 // Usage, one image:     auto p = Predictor::load(dir).value();  auto dets = p->detect(rgb);
 // Usage, a pipeline:    worker threads call p->prepare(rgb) (CPU only: tile plan, resize) while
 //                       one thread calls p->run(prepared) (network, decoding, merging).
@@ -43,6 +49,8 @@ struct PredictorOptions {
   /// bfloat16: 1.4–2× faster convolutions on CPUs with AVX-512 BF16, scores move (up to 3e-3)
   /// (BENCHMARKS.md); the default float32 agrees with the trained network to float rounding.
   bool bf16 = false;
+  /// The large-logo pass described above (when the model needs it); false: the whole pass only.
+  bool large_logo_pass = true;
 };
 
 /// Milliseconds per stage for one image.
@@ -51,7 +59,7 @@ struct StageTimes {
   double preprocess_ms = 0;   ///< tile plan, resize, uint8 → normalised float
   double network_ms = 0;      ///< forward passes
   double postprocess_ms = 0;  ///< box decoding, NMS, tile merge
-  int passes = 0;             ///< network inputs: 1 + tiles
+  int passes = 0;             ///< network inputs: 1 + large-logo pass + tiles
 };
 
 /// An image made ready for the network by Predictor::prepare.
@@ -59,6 +67,7 @@ struct PreparedImage {
   cv::Mat rgb;       ///< the image (CV_8UC3), shared, not copied; tiles are cut from it
   TilePlan plan;     ///< tiles (empty: the whole pass only)
   cv::Mat whole;     ///< the whole pass's pixels, resized (may share rgb's pixels)
+  cv::Mat large;     ///< the large-logo pass's pixels (empty: no such pass)
   StageTimes times;  ///< preprocess_ms so far
 };
 
@@ -92,6 +101,8 @@ class Predictor {
   [[nodiscard]] const TilingOptions& tiling() const;
   /// Long side of the whole pass.
   [[nodiscard]] int long_side() const;
+  /// Long side of the large-logo pass; 0 when there is none.
+  [[nodiscard]] int large_logo_long_side() const;
 
  private:
   struct Impl;
@@ -103,5 +114,9 @@ class Predictor {
 /// or 16 when the model does not record it: the smallest logo, in network pixels, the whole
 /// pass is trusted to find.
 double reliable_logo_side(const model::ModelInfo& info);
+
+/// max_box_side_fraction × train_size from `info` (0.95 when not recorded): the largest logo, in
+/// network pixels, the model learnt.
+double largest_learnt_logo_side(const model::ModelInfo& info);
 
 }  // namespace logoscope::infer

@@ -226,10 +226,16 @@ TEST_F(DetectCliTest, TilingRunsMorePassesAndLeavesNoDuplicateBoxes) {
   const auto on = run_logoscope(args("on", on_json));
   ASSERT_EQ(off.exit_code, 0) << off.err;
   ASSERT_EQ(on.exit_code, 0) << on.err;
-  EXPECT_EQ(nlohmann::json::parse(read_text(off_json))["network_passes"], 3);
+  // The model learnt logos up to 0.95 × 128 px, less than the 160 px whole pass: a large-logo
+  // pass at 128 px runs too.
+  EXPECT_EQ(nlohmann::json::parse(read_text(off_json))["network_passes"], 3 * 2);
   // 320×240 in tiles of at most 128 px overlapping by 36 px (16 px at the 160 px whole pass,
-  // ×2 scale, + margins): 4 columns × 3 rows, plus the whole pass.
-  EXPECT_EQ(nlohmann::json::parse(read_text(on_json))["network_passes"], 3 * 13);
+  // ×2 scale, + margins): 4 columns × 3 rows, plus the whole and the large-logo pass.
+  EXPECT_EQ(nlohmann::json::parse(read_text(on_json))["network_passes"], 3 * 14);
+  auto whole_only = args("off", off_json);
+  whole_only.emplace_back("--no-large-logo-pass");
+  ASSERT_EQ(run_logoscope(whole_only).exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(read_text(off_json))["network_passes"], 3);
   for (const auto& record : json_lines(on.out)) {
     const auto& labels = record["CustomLabels"];
     for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -243,6 +249,30 @@ TEST_F(DetectCliTest, TilingRunsMorePassesAndLeavesNoDuplicateBoxes) {
       run_logoscope({"detect", "--model", model_, image(0), "--tile-size", "128", "--tile-overlap", "64"});
   EXPECT_EQ(bad_overlap.exit_code, 2);
   EXPECT_THAT(bad_overlap.err, HasSubstr("--tile-overlap"));
+}
+
+TEST_F(DetectCliTest, BatchedImagesGetWhatOneAtATimeGets) {
+  // Same-size untiled images share network passes (the whole and the large-logo pass).
+  std::vector<std::string> base = {"detect", "--model", model_, "--min-confidence", "0", "--tile", "off"};
+  for (int i = 0; i < 4; ++i) base.push_back(image(i));
+  auto batched = base;
+  batched.insert(batched.end(), {"--jobs", "1", "--batch", "4"});
+  auto single = base;
+  single.insert(single.end(), {"--jobs", "0"});
+  const auto a = json_lines(run_logoscope(batched).out);
+  const auto b = json_lines(run_logoscope(single).out);
+  ASSERT_EQ(a.size(), 4U);
+  ASSERT_EQ(b.size(), 4U);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto& la = a[i]["CustomLabels"];
+    const auto& lb = b[i]["CustomLabels"];
+    ASSERT_EQ(la.size(), lb.size()) << a[i].dump() << "\n" << b[i].dump();
+    for (std::size_t j = 0; j < la.size(); ++j) {
+      EXPECT_EQ(la[j]["Name"], lb[j]["Name"]);
+      EXPECT_NEAR(la[j]["Confidence"].get<double>(), lb[j]["Confidence"].get<double>(), 0.05);
+      EXPECT_GT(iou(la[j]["PixelBox"], lb[j]["PixelBox"]), 0.99);
+    }
+  }
 }
 
 TEST_F(DetectCliTest, ProfilePrintsEveryStage) {
