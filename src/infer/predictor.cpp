@@ -34,6 +34,17 @@ std::optional<double> augment_setting(const model::ModelInfo& info, const char* 
   return std::nullopt;
 }
 
+// A pass over the whole image resized to `pixels`, mapped back to the image's pixels.
+PassInput resized_pass(const cv::Mat& pixels, const cv::Mat& rgb) {
+  PassInput pass;
+  pass.pixels = pixels;
+  pass.scale_x = static_cast<double>(pixels.cols) / rgb.cols;
+  pass.scale_y = static_cast<double>(pixels.rows) / rgb.rows;
+  pass.extent_w = rgb.cols;
+  pass.extent_h = rgb.rows;
+  return pass;
+}
+
 // Detections of the large-logo pass that are large in whole-pass pixels (see predictor.hpp).
 void keep_large(std::vector<Detection>& detections, double min_side_image_px) {
   std::erase_if(detections, [&](const Detection& d) {
@@ -143,12 +154,7 @@ PreparedImage Predictor::prepare(const cv::Mat& rgb) const {
 std::vector<Detection> Predictor::run(PreparedImage& image) {
   const cv::Mat& rgb = image.rgb;
   PassTimes times;
-  PassInput whole;
-  whole.pixels = image.whole;
-  whole.scale_x = static_cast<double>(image.whole.cols) / rgb.cols;
-  whole.scale_y = static_cast<double>(image.whole.rows) / rgb.rows;
-  whole.extent_w = rgb.cols;
-  whole.extent_h = rgb.rows;
+  const PassInput whole = resized_pass(image.whole, rgb);
   auto whole_detections = std::move(
       impl_->runner
           ->run_passes({whole}, pad_to_32(image.whole.cols), pad_to_32(image.whole.rows), impl_->run, &times)
@@ -156,12 +162,7 @@ std::vector<Detection> Predictor::run(PreparedImage& image) {
   image.times.passes = 1;
   const bool large_pass = !image.large.empty();
   if (large_pass) {
-    PassInput large;
-    large.pixels = image.large;
-    large.scale_x = static_cast<double>(image.large.cols) / rgb.cols;
-    large.scale_y = static_cast<double>(image.large.rows) / rgb.rows;
-    large.extent_w = rgb.cols;
-    large.extent_h = rgb.rows;
+    const PassInput large = resized_pass(image.large, rgb);
     impl_->add_large(std::move(impl_->runner
                                    ->run_passes({large}, pad_to_32(image.large.cols), pad_to_32(image.large.rows),
                                                 impl_->run, &times)
@@ -226,15 +227,7 @@ std::vector<std::vector<Detection>> Predictor::run_batch(const std::vector<Prepa
     return results;
   }
   std::vector<PassInput> passes;
-  for (const auto* image : images) {
-    PassInput pass;
-    pass.pixels = image->whole;
-    pass.scale_x = static_cast<double>(image->whole.cols) / image->rgb.cols;
-    pass.scale_y = static_cast<double>(image->whole.rows) / image->rgb.rows;
-    pass.extent_w = image->rgb.cols;
-    pass.extent_h = image->rgb.rows;
-    passes.push_back(pass);
-  }
+  for (const auto* image : images) passes.push_back(resized_pass(image->whole, image->rgb));
   PassTimes times;
   const auto& first = images.front()->whole;
   results =
@@ -242,15 +235,7 @@ std::vector<std::vector<Detection>> Predictor::run_batch(const std::vector<Prepa
   const bool large_pass = !images.front()->large.empty();
   if (large_pass) {
     std::vector<PassInput> large_passes;
-    for (const auto* image : images) {
-      PassInput pass;
-      pass.pixels = image->large;
-      pass.scale_x = static_cast<double>(image->large.cols) / image->rgb.cols;
-      pass.scale_y = static_cast<double>(image->large.rows) / image->rgb.rows;
-      pass.extent_w = image->rgb.cols;
-      pass.extent_h = image->rgb.rows;
-      large_passes.push_back(pass);
-    }
+    for (const auto* image : images) large_passes.push_back(resized_pass(image->large, image->rgb));
     const auto& large = images.front()->large;
     auto large_results = impl_->runner->run_passes(large_passes, pad_to_32(large.cols), pad_to_32(large.rows),
                                                    impl_->run, &times);
