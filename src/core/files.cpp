@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 namespace logoscope {
 
-Result<std::string> read_text_file(const std::string& path) {
+Result<std::string> read_binary_file(const std::string& path) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) return Error{ErrorCode::kNotFound, path + ": no such file"};
@@ -21,7 +21,12 @@ Result<std::string> read_text_file(const std::string& path) {
   if (!in) return Error{ErrorCode::kIo, path + ": cannot open for reading"};
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) return Error{ErrorCode::kIo, path + ": read error"};
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  return text;
+}
+
+Result<std::string> read_text_file(const std::string& path) {
+  auto text = read_binary_file(path);
+  if (text && text->rfind("\xEF\xBB\xBF", 0) == 0) text->erase(0, 3);
   return text;
 }
 

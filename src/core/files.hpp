@@ -10,6 +10,10 @@
 
 namespace logoscope {
 
+/// The whole file's bytes, unchanged. Errors: kNotFound (missing or a folder), kIo. Messages
+/// name `path`.
+Result<std::string> read_binary_file(const std::string& path);
+
 /// The whole file (a leading UTF-8 byte order mark removed). Errors: kNotFound (missing or a
 /// folder), kIo. Messages name `path`.
 Result<std::string> read_text_file(const std::string& path);

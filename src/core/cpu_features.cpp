@@ -1,0 +1,84 @@
+#include "core/cpu_features.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+namespace logoscope {
+
+namespace {
+
+std::string cpu_model_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) {
+        auto name = line.substr(colon + 1);
+        name.erase(0, name.find_first_not_of(" \t"));
+        return name;
+      }
+    }
+  }
+  return "unknown";
+}
+
+CpuFeatures detect() {
+  CpuFeatures f;
+  f.model = cpu_model_name();
+  f.logical_cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  f.avx2 = __builtin_cpu_supports("avx2") != 0;
+  f.fma = __builtin_cpu_supports("fma") != 0;
+  f.avx512f = __builtin_cpu_supports("avx512f") != 0;
+  f.avx512bw = __builtin_cpu_supports("avx512bw") != 0;
+  f.avx512vl = __builtin_cpu_supports("avx512vl") != 0;
+  f.avx512dq = __builtin_cpu_supports("avx512dq") != 0;
+  f.avx512_bf16 = __builtin_cpu_supports("avx512bf16") != 0;
+  f.amx_bf16 = __builtin_cpu_supports("amx-bf16") != 0;
+#endif
+  if (const char* cap = std::getenv("LOGOSCOPE_CPU_ISA"); cap != nullptr && *cap != '\0') {
+    std::string level = cap;
+    std::transform(level.begin(), level.end(), level.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (level == "avx2" || level == "sse4" || level == "sse41" || level == "sse4.1") {
+      f.avx512f = f.avx512bw = f.avx512vl = f.avx512dq = f.avx512_bf16 = f.amx_bf16 = false;
+      if (level != "avx2") f.avx2 = f.fma = false;
+    }
+  }
+  return f;
+}
+
+}  // namespace
+
+std::string CpuFeatures::flags() const {
+  std::string text;
+  auto add = [&](bool present, const char* name) {
+    if (!present) return;
+    if (!text.empty()) text += ' ';
+    text += name;
+  };
+  add(avx2, "avx2");
+  add(fma, "fma");
+  add(avx512f, "avx512f");
+  add(avx512bw, "avx512bw");
+  add(avx512vl, "avx512vl");
+  add(avx512dq, "avx512dq");
+  add(avx512_bf16, "avx512_bf16");
+  add(amx_bf16, "amx_bf16");
+  return text.empty() ? "(no AVX2)" : text;
+}
+
+std::string CpuFeatures::summary() const {
+  return model + " — " + std::to_string(logical_cores) + " cores — " + flags();
+}
+
+const CpuFeatures& cpu_features() {
+  static const CpuFeatures features = detect();
+  return features;
+}
+
+}  // namespace logoscope
