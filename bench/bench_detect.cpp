@@ -100,9 +100,9 @@ std::string make_random_model(const std::string& dir) {
   info.labels = {synth::synthetic_label_name(0), synth::synthetic_label_name(1)};
   info.thresholds = {0.5F, 0.5F};
   torch::manual_seed(0);
-  model::DetectorNet net(model::net_config_of(info));
+  model::Detector net = model::build_network(info);
   fs::create_directories(dir);
-  value_or_throw(model::save_network(net, (fs::path(dir) / "weights.pt").string()));
+  value_or_throw(model::save_network(*net, (fs::path(dir) / "weights.pt").string()));
   value_or_throw(model::write_model_info(info, dir));
   return dir;
 }
@@ -348,8 +348,10 @@ nlohmann::json compare_engines(const std::string& model_dir, const std::string& 
   const auto info = value_or_throw(model::read_model_info(model_dir));
   auto net = value_or_throw(model::load_network(info, (fs::path(model_dir) / "weights.pt").string()));
   net->eval();
-  const auto folded = value_or_throw(infer::FoldedNet::fold(net));
-  const auto folded_bf16 = value_or_throw(infer::FoldedNet::fold(net, infer::Precision::kBf16));
+  const auto folded_net = value_or_throw(infer::make_inference_net(*net));
+  const auto& folded = *folded_net;
+  auto bf16 = infer::make_inference_net(*net, infer::Precision::kBf16);
+  if (!bf16) std::cout << "bfloat16: " << bf16.error().message << "\n";
   const auto decoded = value_or_throw(imageio::decode_image_file(photo_path));
   const auto [w, h] = infer::scaled_size(decoded.rgb.cols, decoded.rgb.rows, info.infer_long_side);
   cv::Mat resized;
@@ -384,9 +386,11 @@ nlohmann::json compare_engines(const std::string& model_dir, const std::string& 
        }},
       {"folded BN, oneDNN for every conv (used)",
        [&] { return model::flatten_levels(folded.forward(normalised)); }},
-      {"folded, bfloat16 (opt-in: --bf16)",
-       [&] { return model::flatten_levels(folded_bf16.forward(normalised_bf16)); }},
   };
+  if (bf16) {
+    variants.push_back({"folded, bfloat16 (opt-in: --bf16)",
+                        [&] { return model::flatten_levels((*bf16)->forward(normalised_bf16)); }});
+  }
   const auto reference =
       decode_flat(variants.front().run(), cw, ch, info, sx, sy, decoded.rgb.cols, decoded.rgb.rows);
   for (auto& variant : variants) {

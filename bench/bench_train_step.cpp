@@ -1,7 +1,8 @@
 // logoscope-bench-train-step — training and inference throughput of the detection network alone
 // (no data loading): random images with FCOS targets from random boxes, on the CPU or, in a CUDA
 // libtorch build, the GPU. Prints images/s for training steps and ms/image for inference.
-// Usage: logoscope-bench-train-step [batch] [size] [steps]
+// Usage: logoscope-bench-train-step [batch] [size] [steps] [architecture] [frozen parts]
+//        architecture: fcos-resnet-fpn (default) or nanodet-g (random weights: speed only)
 #include <malloc.h>
 
 #include <chrono>
@@ -11,9 +12,13 @@
 
 #include <torch/torch.h>
 
+#include "core/cpu_features.hpp"
 #include "model/detector_net.hpp"
 #include "model/fcos_head_ops.hpp"
 #include "model/fcos_targets.hpp"
+#ifndef LOGOSCOPE_TORCH_ONLY
+#include "model/nanodet_net.hpp"
+#endif
 
 using namespace logoscope;
 
@@ -23,16 +28,33 @@ int main(int argc, char** argv) {
   const int batch = argc > 1 ? std::atoi(argv[1]) : 16;
   const int size = argc > 2 ? std::atoi(argv[2]) : 320;
   const int steps = argc > 3 ? std::atoi(argv[3]) : 30;
+  const std::string architecture = argc > 4 ? argv[4] : "fcos-resnet-fpn";
+  const int frozen = argc > 5 ? std::atoi(argv[5]) : 0;
   const torch::Device device = torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
   if (device.is_cpu() && std::getenv("OMP_NUM_THREADS") == nullptr) torch::set_num_threads(2);
   torch::manual_seed(0);
-  model::DetectorNet net(model::NetConfig::small(27));
+  model::Detector net = model::DetectorNet(model::NetConfig::small(27)).ptr();
+#ifndef LOGOSCOPE_TORCH_ONLY
+  if (architecture == "nanodet-g") {
+    auto nanodet = std::make_shared<model::NanoDetNetImpl>(27);
+    nanodet->freeze(frozen);
+    net = nanodet;
+  }
+#endif
+  if (net->architecture() != architecture) {
+    std::fprintf(stderr, "unknown architecture %s\n", architecture.c_str());
+    return 2;
+  }
   net->to(device);
   for (auto& p : net->parameters()) {
     if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
   }
-  torch::optim::AdamW optimizer(net->parameters(), torch::optim::AdamWOptions(1e-3));
-  const auto layout = model::GridLayout::make(size, size, model::DetectorNetImpl::strides());
+  std::vector<torch::Tensor> trainable;
+  for (auto& p : net->parameters()) {
+    if (p.requires_grad()) trainable.push_back(p);
+  }
+  torch::optim::AdamW optimizer(trainable, torch::optim::AdamWOptions(1e-3));
+  const auto layout = model::GridLayout::make(size, size, net->strides());
   std::mt19937 rng(1);
   std::uniform_real_distribution<double> pos(0, size * 0.7);
   std::uniform_real_distribution<double> side(8, size * 0.3);
@@ -83,8 +105,10 @@ int main(int argc, char** argv) {
   for (int i = 0; i < steps; ++i) net->forward(one);
   sync();
   const double infer_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - infer_start).count();
-  std::printf("device %s, batch %d, %dx%d: training %.1f img/s (%d steps, last loss %.3f); inference %.2f ms/image\n",
-              device.is_cuda() ? "cuda" : "cpu", batch, size, size, batch * steps / train_s, steps, loss_value,
-              1000.0 * infer_s / steps);
+  std::printf("%s (%d frozen), device %s, batch %d, %dx%d: training %.1f img/s (%d steps, last loss %.3f); "
+              "inference %.2f ms/image (module forward)\ncpu: %s; %d threads\n",
+              architecture.c_str(), frozen, device.is_cuda() ? "cuda" : "cpu", batch, size, size,
+              batch * steps / train_s, steps, loss_value, 1000.0 * infer_s / steps, cpu_features().summary().c_str(),
+              torch::get_num_threads());
   return 0;
 }

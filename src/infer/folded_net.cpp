@@ -8,6 +8,10 @@
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
 
+#include "core/cpu_features.hpp"
+#include "infer/folded_nanodet.hpp"
+#include "model/nanodet_net.hpp"
+
 namespace logoscope::infer {
 
 // DetectorNetImpl::forward normalises with these ImageNet statistics.
@@ -93,10 +97,10 @@ namespace {
 
 class Folder {
  public:
-  explicit Folder(model::DetectorNet& net)
-      : params_(net->named_parameters(true)),
-        buffers_(net->named_buffers(true)),
-        modules_(net->named_modules()) {}
+  explicit Folder(model::DetectorNetImpl& net)
+      : params_(net.named_parameters(true)),
+        buffers_(net.named_buffers(true)),
+        modules_(net.named_modules()) {}
 
   torch::Tensor tensor(const std::string& name) {
     if (const auto* found = params_.find(name)) return found->detach();
@@ -170,9 +174,9 @@ FoldedNet::Conv Folder::conv_plain(const std::string& prefix, int stride) {
   return make_conv(weight, bias, stride);
 }
 
-Result<FoldedNet> FoldedNet::fold(model::DetectorNet& net, Precision precision) {
+Result<FoldedNet> FoldedNet::fold(model::DetectorNetImpl& net, Precision precision) {
   c10::InferenceMode guard;
-  const auto& config = net->config();
+  const auto& config = net.config();
   Folder f(net);
   FoldedNet folded;
   folded.stem_ = f.conv_bn("stem.conv", "stem.bn", 2);
@@ -230,6 +234,27 @@ Result<FoldedNet> FoldedNet::fold(model::DetectorNet& net, Precision precision) 
   return folded;
 }
 
+Result<std::unique_ptr<InferenceNet>> make_inference_net(model::DetectorImpl& net, Precision precision) {
+  if (precision == Precision::kBf16 && !cpu_features().bf16_convolutions()) {
+    return Error{ErrorCode::kInvalidArgument,
+                 fmt::format("bfloat16 inference needs a CPU with AVX-512 (avx512bw, avx512vl, avx512dq); this one ({}) "
+                             "has: {}. Leave --bf16 off: float32 runs everywhere",
+                             cpu_features().model, cpu_features().flags())};
+  }
+  if (auto* resnet = dynamic_cast<model::DetectorNetImpl*>(&net)) {
+    auto folded = FoldedNet::fold(*resnet, precision);
+    if (!folded) return folded.error();
+    return std::unique_ptr<InferenceNet>(std::make_unique<FoldedNet>(std::move(folded).value()));
+  }
+  if (auto* nanodet = dynamic_cast<model::NanoDetNetImpl*>(&net)) {
+    auto folded = FoldedNanoDet::fold(*nanodet, precision);
+    if (!folded) return folded.error();
+    return std::unique_ptr<InferenceNet>(std::make_unique<FoldedNanoDet>(std::move(folded).value()));
+  }
+  return Error{ErrorCode::kInvalidValue,
+               fmt::format("no inference path for a {} network", net.architecture())};
+}
+
 std::vector<model::LevelOutput> FoldedNet::forward(const torch::Tensor& normalised) const {
   c10::InferenceMode guard;
   torch::Tensor x = stem_(normalised).relu_();
@@ -253,7 +278,7 @@ std::vector<model::LevelOutput> FoldedNet::forward(const torch::Tensor& normalis
                    .mode(torch::kNearest)));
   }
   std::vector<model::LevelOutput> outputs;
-  const auto strides = model::DetectorNetImpl::strides();
+  const std::vector<int> strides = {8, 16, 32};
   for (std::size_t level = 0; level < 3; ++level) {
     const auto p = smooth_[level](pyramid[level]).relu_();
     auto cls_feat = p;

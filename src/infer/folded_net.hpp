@@ -22,6 +22,7 @@
 #include <opencv2/core.hpp>
 
 #include "logoscope/result.hpp"
+#include "model/detector.hpp"
 #include "model/detector_net.hpp"
 
 namespace logoscope::infer {
@@ -43,7 +44,24 @@ void normalise_into(const cv::Mat& rgb, c10::BFloat16* canvas, int canvas_w, int
 /// is 1.4–2× faster on CPUs with AVX-512 BF16 but moves scores (by up to 3e-3 measured): opt-in.
 enum class Precision { kFloat32, kBf16 };
 
-class FoldedNet {
+/// A network prepared for inference: what NetworkRunner runs. Implementations: FoldedNet
+/// (DetectorNet) and FoldedNanoDet (folded_nanodet.hpp).
+class InferenceNet {
+ public:
+  virtual ~InferenceNet() = default;
+  /// The module's outputs for `normalised` = its normalised input: [N, 3, H, W] of input_dtype(),
+  /// channels-last, H and W multiples of 32.
+  [[nodiscard]] virtual std::vector<model::LevelOutput> forward(const torch::Tensor& normalised) const = 0;
+  [[nodiscard]] virtual torch::Dtype input_dtype() const = 0;
+};
+
+/// The inference form of `net` (copied: later changes to `net` are not seen). Errors: kInvalidValue
+/// for an unknown architecture or a module that is not its layout; kInvalidArgument for bf16 on a
+/// CPU without AVX-512 BF16 support (core/cpu_features.hpp).
+Result<std::unique_ptr<InferenceNet>> make_inference_net(model::DetectorImpl& net,
+                                                         Precision precision = Precision::kFloat32);
+
+class FoldedNet final : public InferenceNet {
  public:
   /// One convolution with its batch norm folded in.
   struct Conv {
@@ -56,13 +74,12 @@ class FoldedNet {
 
   /// Folds `net`'s current weights (they are copied; later changes to `net` are not seen).
   /// Error kInvalidValue when the module's parameters are not DetectorNet's layout.
-  static Result<FoldedNet> fold(model::DetectorNet& net, Precision precision = Precision::kFloat32);
+  static Result<FoldedNet> fold(model::DetectorNetImpl& net, Precision precision = Precision::kFloat32);
 
-  /// Same outputs as DetectorNetImpl::forward (float) for `normalised` = the module's normalised
-  /// input: [N, 3, H, W] of input_dtype(), channels-last, H and W multiples of 32.
-  [[nodiscard]] std::vector<model::LevelOutput> forward(const torch::Tensor& normalised) const;
+  /// Same outputs as DetectorNetImpl::forward (float).
+  [[nodiscard]] std::vector<model::LevelOutput> forward(const torch::Tensor& normalised) const override;
 
-  [[nodiscard]] torch::Dtype input_dtype() const { return dtype_; }
+  [[nodiscard]] torch::Dtype input_dtype() const override { return dtype_; }
 
  private:
   struct Block {

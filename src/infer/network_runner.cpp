@@ -25,10 +25,10 @@ std::pair<int, int> scaled_size(int width, int height, int long_side) {
           std::max(1, static_cast<int>(std::lround(height * scale)))};
 }
 
-NetworkRunner::NetworkRunner(model::DetectorNet net, std::vector<int> strides, Precision precision)
-    : net_(value_or_throw(FoldedNet::fold(net, precision))),
-      strides_(std::move(strides)),
-      device_(net->parameters().front().device()) {}
+NetworkRunner::NetworkRunner(model::DetectorImpl& net, Precision precision)
+    : net_(value_or_throw(make_inference_net(net, precision))),
+      strides_(net.strides()),
+      device_(net.parameters().front().device()) {}
 
 std::vector<Detection> NetworkRunner::run(const cv::Mat& rgb, const RunOptions& options) {
   LOGOSCOPE_CHECK(rgb.type() == CV_8UC3 && !rgb.empty());
@@ -50,7 +50,7 @@ std::vector<std::vector<Detection>> NetworkRunner::run_passes(const std::vector<
   auto start = Clock::now();
   const auto batch = static_cast<int64_t>(passes.size());
   // [N, H, W, 3] memory seen as [N, 3, H, W]: the channels-last layout FoldedNet wants.
-  auto input = torch::empty({batch, canvas_h, canvas_w, 3}, net_.input_dtype());
+  auto input = torch::empty({batch, canvas_h, canvas_w, 3}, net_->input_dtype());
   const int64_t stride = static_cast<int64_t>(canvas_w) * canvas_h * 3;
   for (std::size_t i = 0; i < passes.size(); ++i) {
     const auto offset = static_cast<int64_t>(i) * stride;
@@ -65,7 +65,7 @@ std::vector<std::vector<Detection>> NetworkRunner::run_passes(const std::vector<
   if (times != nullptr) times->preprocess_ms += ms_since(start);
 
   start = Clock::now();
-  auto out = model::flatten_levels(net_.forward(input));
+  auto out = model::flatten_levels(net_->forward(input));
   if (!device_.is_cpu()) out = {out.cls.cpu(), out.box.cpu(), out.ctr.cpu()};
   if (times != nullptr) times->network_ms += ms_since(start);
 

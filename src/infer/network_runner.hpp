@@ -20,7 +20,7 @@
 #include "infer/folded_net.hpp"
 #include "infer/nms.hpp"
 #include "logoscope/detection.hpp"
-#include "model/detector_net.hpp"
+#include "model/detector.hpp"
 
 namespace logoscope::infer {
 
@@ -53,9 +53,10 @@ struct PassTimes {
 
 class NetworkRunner {
  public:
-  /// `net` must be in eval mode and stay on its device; `strides` are its output strides. The
-  /// weights are folded now (FoldedNet): later changes to `net` are not seen.
-  NetworkRunner(model::DetectorNet net, std::vector<int> strides, Precision precision = Precision::kFloat32);
+  /// `net` must be in eval mode and stay on its device. Its weights are copied into its inference
+  /// form now (make_inference_net): later changes to `net` are not seen. Throws Failure when there
+  /// is none (bf16 on a CPU without it, an unknown architecture).
+  explicit NetworkRunner(model::DetectorImpl& net, Precision precision = Precision::kFloat32);
 
   /// Detections for one RGB (CV_8UC3) image in its own pixels (resized to options.long_side).
   std::vector<Detection> run(const cv::Mat& rgb, const RunOptions& options);
@@ -68,7 +69,7 @@ class NetworkRunner {
                                                  PassTimes* times = nullptr);
 
  private:
-  FoldedNet net_;
+  std::unique_ptr<InferenceNet> net_;
   std::vector<int> strides_;
   torch::Device device_;  ///< where the network's parameters live
   std::map<std::pair<int, int>, torch::Tensor> centres_by_size_;

@@ -99,8 +99,19 @@ Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_dir,
                                                    const PredictorOptions& options) {
   auto info = model::read_model_info(model_dir);
   if (!info) return info.error();
+  // libtorch starts with one intra-op thread on these machines; use every core unless told.
+  torch::set_num_threads(options.threads > 0 ? options.threads : default_thread_count());
+  auto net = model::load_network(*info, (fs::path(model_dir) / "weights.pt").string());
+  if (!net) return net.error();
+  auto predictor = create(std::move(info).value(), **net, options);
+  if (!predictor) return Error{predictor.error().code, fmt::format("{}: {}", model_dir, predictor.error().message)};
+  return predictor;
+}
+
+Result<std::unique_ptr<Predictor>> Predictor::create(model::ModelInfo info, model::DetectorImpl& net,
+                                                     const PredictorOptions& options) {
   auto impl = std::make_unique<Impl>();
-  impl->info = std::move(info).value();
+  impl->info = std::move(info);
   impl->options = options;
   if (impl->options.tiling.min_reliable_side <= 0)
     impl->options.tiling.min_reliable_side = reliable_logo_side(impl->info);
@@ -117,17 +128,15 @@ Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_dir,
   if (impl->run.nms.iou_threshold < 0) impl->run.nms.iou_threshold = impl->info.nms_iou;
   if (impl->run.nms.containment_threshold < 0)
     impl->run.nms.containment_threshold = impl->info.nms_containment;
-  // libtorch starts with one intra-op thread on these machines; use every core unless told.
-  torch::set_num_threads(options.threads > 0 ? options.threads : default_thread_count());
-  auto net = model::load_network(impl->info, (fs::path(model_dir) / "weights.pt").string());
-  if (!net) return net.error();
-  net->ptr()->eval();
+  const bool was_training = net.is_training();
+  net.eval();
   try {
-    impl->runner = std::make_unique<NetworkRunner>(std::move(net).value(), impl->info.strides,
-                                                   options.bf16 ? Precision::kBf16 : Precision::kFloat32);
+    impl->runner = std::make_unique<NetworkRunner>(net, options.bf16 ? Precision::kBf16 : Precision::kFloat32);
   } catch (const Failure& failure) {
-    return Error{ErrorCode::kInvalidValue, fmt::format("{}: {}", model_dir, failure.what())};
+    net.train(was_training);
+    return failure.error();
   }
+  net.train(was_training);
   return std::unique_ptr<Predictor>(new Predictor(std::move(impl)));
 }
 

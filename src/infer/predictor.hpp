@@ -33,6 +33,10 @@
 #include "logoscope/result.hpp"
 #include "model/model_info.hpp"
 
+namespace logoscope::model {
+class DetectorImpl;
+}
+
 namespace logoscope::infer {
 
 struct PredictorOptions {
@@ -77,6 +81,12 @@ class Predictor {
   /// version, mismatched weights) naming the file.
   static Result<std::unique_ptr<Predictor>> load(const std::string& model_dir,
                                                  const PredictorOptions& options = {});
+  /// A predictor over an in-memory network described by `info` (the trainer validates its
+  /// weights through this, so validation sees exactly what detect will). The weights are copied
+  /// now; `net` is left in the mode it was in. Does not change libtorch's thread count. Errors:
+  /// kInvalidArgument (bf16 on a CPU without it), kInvalidValue (no inference path).
+  static Result<std::unique_ptr<Predictor>> create(model::ModelInfo info, model::DetectorImpl& net,
+                                                   const PredictorOptions& options = {});
   ~Predictor();
   Predictor(const Predictor&) = delete;
   Predictor& operator=(const Predictor&) = delete;

@@ -95,9 +95,16 @@ DetectorNetImpl::DetectorNetImpl(const NetConfig& config) : config_(config) {
   nn::init::normal_(ctr_out_->weight, 0.0, 0.01);
 }
 
+bool DetectorNetImpl::is_head_parameter(const std::string& name) const {
+  for (const char* prefix : {"cls_tower.", "box_tower.", "cls_out.", "box_out.", "ctr_out.", "level_scales"}) {
+    if (name.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
 std::vector<LevelOutput> DetectorNetImpl::forward(const torch::Tensor& images) {
-  static const auto mean = torch::tensor({0.485F, 0.456F, 0.406F}).view({1, 3, 1, 1});
-  static const auto std_dev = torch::tensor({0.229F, 0.224F, 0.225F}).view({1, 3, 1, 1});
+  static const auto mean = torch::tensor({kImageMean[0], kImageMean[1], kImageMean[2]}).view({1, 3, 1, 1});
+  static const auto std_dev = torch::tensor({kImageStd[0], kImageStd[1], kImageStd[2]}).view({1, 3, 1, 1});
   torch::Tensor x = (images - mean.to(images.device())) / std_dev.to(images.device());
   x = stem_->forward(x);
   std::vector<torch::Tensor> features;

@@ -18,6 +18,8 @@
 
 #include <torch/torch.h>
 
+#include "model/detector.hpp"
+
 namespace logoscope::model {
 
 /// The architecture's size knobs; stored in model.json so a reader rebuilds the same network.
@@ -43,19 +45,17 @@ class ConvBnReluImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ConvBnRelu);
 
-struct LevelOutput {
-  torch::Tensor cls;  ///< logits [N, C, h, w]
-  torch::Tensor box;  ///< ltrb distances in input pixels [N, 4, h, w], ≥ 0
-  torch::Tensor ctr;  ///< centerness logits [N, 1, h, w]
-  int stride = 8;
-};
+inline constexpr const char* kResnetFpnArchitecture = "fcos-resnet-fpn";
 
-class DetectorNetImpl : public torch::nn::Module {
+class DetectorNetImpl : public DetectorImpl {
  public:
   explicit DetectorNetImpl(const NetConfig& config);
-  std::vector<LevelOutput> forward(const torch::Tensor& images);
+  std::vector<LevelOutput> forward(const torch::Tensor& images) override;
   [[nodiscard]] const NetConfig& config() const { return config_; }
-  [[nodiscard]] static std::vector<int> strides() { return {8, 16, 32}; }
+  [[nodiscard]] std::string architecture() const override { return kResnetFpnArchitecture; }
+  [[nodiscard]] int num_labels() const override { return config_.num_labels; }
+  [[nodiscard]] std::vector<std::string> classifier_prefixes() const override { return {"cls_out"}; }
+  [[nodiscard]] bool is_head_parameter(const std::string& name) const override;
 
  private:
   NetConfig config_;

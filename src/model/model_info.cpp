@@ -12,18 +12,25 @@ namespace fs = std::filesystem;
 
 namespace logoscope::model {
 
+namespace {
+
+constexpr const char* kResnetFpn = "fcos-resnet-fpn";
+constexpr const char* kNanoDet = "nanodet-g";
+
+nlohmann::json network_to_json(const ModelInfo& info) {
+  if (info.architecture == kNanoDet) return {{"architecture", info.architecture}, {"strides", info.strides}};
+  return {{"architecture", info.architecture}, {"widths", info.widths},         {"depths", info.depths},
+          {"neck_width", info.neck_width},     {"head_convs", info.head_convs}, {"strides", info.strides}};
+}
+
+}  // namespace
+
 nlohmann::json model_info_to_json(const ModelInfo& info) {
   return {{"format", kModelFormatName},
           {"version", info.version},
           {"labels", info.labels},
           {"thresholds", info.thresholds},
-          {"network",
-           {{"architecture", "fcos-resnet-fpn"},
-            {"widths", info.widths},
-            {"depths", info.depths},
-            {"neck_width", info.neck_width},
-            {"head_convs", info.head_convs},
-            {"strides", info.strides}}},
+          {"network", network_to_json(info)},
           {"input",
            {{"train_size", info.train_size},
             {"infer_long_side", info.infer_long_side},
@@ -55,10 +62,16 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
     info.labels = json.at("labels").get<std::vector<std::string>>();
     info.thresholds = json.at("thresholds").get<std::vector<float>>();
     const auto& net = json.at("network");
-    info.widths = net.at("widths").get<std::vector<int>>();
-    info.depths = net.at("depths").get<std::vector<int>>();
-    info.neck_width = net.at("neck_width").get<int>();
-    info.head_convs = net.at("head_convs").get<int>();
+    info.architecture = net.value("architecture", kResnetFpn);
+    if (info.architecture == kResnetFpn) {
+      info.widths = net.at("widths").get<std::vector<int>>();
+      info.depths = net.at("depths").get<std::vector<int>>();
+      info.neck_width = net.at("neck_width").get<int>();
+      info.head_convs = net.at("head_convs").get<int>();
+    } else if (info.architecture != kNanoDet) {
+      return fail(fmt::format("network.architecture \"{}\" is not one this logoscope knows ({}, {}); upgrade logoscope",
+                              info.architecture, kResnetFpn, kNanoDet));
+    }
     info.strides = net.at("strides").get<std::vector<int>>();
     info.train_size = json.at("input").at("train_size").get<int>();
     info.infer_long_side = json.at("input").at("infer_long_side").get<int>();

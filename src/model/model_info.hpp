@@ -28,6 +28,8 @@ struct ModelInfo {
   int version = kModelFormatVersion;
   std::vector<std::string> labels;
   std::vector<float> thresholds;       ///< per label, assumed threshold (argmax F1), confidence 0–1
+  /// "fcos-resnet-fpn" (DetectorNet; widths…head_convs describe it) or "nanodet-g" (NanoDetNet).
+  std::string architecture = "fcos-resnet-fpn";
   std::vector<int> widths = {16, 24, 48, 96, 160};
   std::vector<int> depths = {0, 1, 2, 1};
   int neck_width = 48;

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 #include <opencv2/imgproc.hpp>
 
+#include "core/cpu_features.hpp"
 #include "infer/decode_reference.hpp"
 #include "infer/folded_net.hpp"
 #include "infer/network_runner.hpp"
@@ -98,7 +99,7 @@ model::DetectorNet random_net(int labels, int head_convs) {
 TEST(FoldedNet, AgreesWithTheModuleItFolds) {
   for (const int head_convs : {1, 2}) {
     auto net = random_net(3, head_convs);
-    const auto folded = FoldedNet::fold(net);
+    const auto folded = FoldedNet::fold(*net);
     ASSERT_TRUE(folded) << folded.error().message;
     cv::Mat rgb(96, 160, CV_8UC3);
     cv::randu(rgb, cv::Scalar::all(0), cv::Scalar::all(255));
@@ -149,9 +150,12 @@ TEST(NormaliseInto, IsTheModulesNormalisationAndPadsWithGrey) {
 }
 
 TEST(FoldedNet, Bf16StaysCloseToFloat) {
+  if (!cpu_features().bf16_convolutions()) {
+    GTEST_SKIP() << "bfloat16 convolutions need AVX-512 BW/VL/DQ; this CPU has: " << cpu_features().flags();
+  }
   auto net = random_net(2, 1);
-  const auto folded = FoldedNet::fold(net);
-  const auto folded_bf16 = FoldedNet::fold(net, Precision::kBf16);
+  const auto folded = FoldedNet::fold(*net);
+  const auto folded_bf16 = FoldedNet::fold(*net, Precision::kBf16);
   ASSERT_TRUE(folded && folded_bf16);
   EXPECT_EQ(folded_bf16->input_dtype(), torch::kBFloat16);
   cv::Mat rgb(64, 96, CV_8UC3);
@@ -168,10 +172,19 @@ TEST(FoldedNet, Bf16StaysCloseToFloat) {
   EXPECT_GT((a.cls - b.cls).abs().max().item<double>(), 0.0);  // it really is another precision
 }
 
+TEST(FoldedNet, Bf16IsAClearErrorWhereTheCpuCannot) {
+  if (cpu_features().bf16_convolutions()) GTEST_SKIP() << "this CPU runs bfloat16 convolutions";
+  auto net = random_net(2, 1);
+  const auto refused = make_inference_net(*net, Precision::kBf16);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("AVX-512"), std::string::npos) << refused.error().message;
+}
+
 TEST(FoldedNet, RefusesAnotherLayout) {
   model::DetectorNet net(model::NetConfig::small(1));
   net->unregister_module("stem");
-  const auto refused = FoldedNet::fold(net);
+  const auto refused = FoldedNet::fold(*net);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("stem.conv.weight"), std::string::npos) << refused.error().message;
 }
@@ -179,7 +192,7 @@ TEST(FoldedNet, RefusesAnotherLayout) {
 TEST(NetworkRunner, ATilePassMapsToImagePixels) {
   torch::set_num_threads(1);
   auto net = random_net(2, 1);
-  NetworkRunner runner(net, {8, 16, 32});
+  NetworkRunner runner(*net);
   cv::Mat image(300, 400, CV_8UC3);
   cv::randu(image, cv::Scalar::all(0), cv::Scalar::all(255));
   cv::GaussianBlur(image, image, {9, 9}, 3);
