@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/evaluation_output.hpp"
+#include "core/cpu_features.hpp"
 #include "core/logging.hpp"
 #include "dataset/formats.hpp"
 #include "eval/evaluation.hpp"
@@ -27,6 +28,7 @@
 #include "eval/metrics_json.hpp"
 #include "imageio/image_io.hpp"
 #include "infer/predictor.hpp"
+#include "train/console_progress.hpp"
 #include "train/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -50,6 +52,13 @@ struct Args {
   std::string skip_train_model;  // evaluate an existing model instead of training
   std::string base;              // start training from this model folder ("" = from scratch)
   bool no_large_logo_pass = false;
+  std::string architecture;      // "" = the base's (or fcos-resnet-fpn)
+  int freeze = 0;
+  std::int64_t steps = 0;        // > 0: a step budget instead of the time budget
+  double hard_negatives = 1.0;
+  double lr = 2e-3;
+  double trunk_lr_scale = -1;
+  int batch_size = 16;
 };
 
 Dataset read_or_die(const std::string& path) {
@@ -92,7 +101,14 @@ nlohmann::json run_protocol(const std::string& name, const Args& args, const std
   config.input_size = args.input_size;
   config.infer_long_side = args.infer_size;
   config.base_model = args.base;
-  if (args.no_copy_paste) config.augment.paste_prob = 0;
+  config.on_progress = train::console_progress(true);
+  config.architecture = args.architecture;
+  config.freeze = args.freeze;
+  config.max_steps = args.steps;
+  config.hard_negative_weight = args.hard_negatives;
+  config.learning_rate = args.lr;
+  config.trunk_lr_scale = args.trunk_lr_scale;
+  config.batch_size = args.batch_size; config.augment.paste_prob = 0;
   if (args.no_flips) config.augment.flip_prob = 0;
   if (args.no_mosaic) config.augment.mosaic_prob = 0;
   if (args.no_distractors) config.augment.max_distractors = 0;
@@ -123,24 +139,34 @@ nlohmann::json run_protocol(const std::string& name, const Args& args, const std
                                                    (fs::path(args.out) / name / "evaluation").string(),
                                                    predictions_jsonl, "");
   const double images = static_cast<double>(test.samples.size());
+  nlohmann::json by_size = nlohmann::json::object();
+  std::string size_line;
+  for (const auto& bucket : eval::recall_by_size(test.samples, detections)) {
+    by_size[bucket.bucket] = {{"ground_truth", bucket.ground_truth}, {"found", bucket.found}, {"recall", bucket.recall()}};
+    size_line += fmt::format("  {} {}/{}", bucket.bucket, bucket.found, bucket.ground_truth);
+  }
+  const auto model_json = nlohmann::json::parse(std::ifstream(fs::path(model_dir) / "model.json"));
   nlohmann::json result = {
       {"protocol", name},
+      {"cpu", cpu_features().summary()},
+      {"recall_at_100_by_size", by_size},
       {"train_seconds", train_seconds},
       {"detect_ms_per_image", 1000 * run_seconds / images},
       {"test_images", test.samples.size()},
       {"metrics", eval::metrics_to_json(metrics, false)},
       {"image_level_mean_ap", evaluation.image_level.mean_ap},
       {"report", folder.report},
-      {"model_training",
-       nlohmann::json::parse(std::ifstream(fs::path(model_dir) / "model.json"))["training"]}};
+      {"model_training", model_json["training"]}};
   fs::create_directories(fs::path(args.out) / name);
   std::ofstream(fs::path(args.out) / name / "bench.json") << result.dump(2) << "\n";
   std::cout << "\n== " << name << "\n" << eval::format_metrics_table(metrics);
   std::cout << fmt::format(
       "{}: F1 {:.3f}  precision {:.3f}  recall {:.3f}  AP50 {:.3f}  mAP50:95 {:.3f}  "
-      "train {:.0f} s  detect {:.1f} ms/image (decode included)\nreport: {}\n",
+      "train {:.0f} s ({:.1f} img/s, {} steps)  detect {:.1f} ms/image (decode included)\n"
+      "recall@100 by size:{}\ncpu: {}\nreport: {}\n",
       name, metrics.mean_f1, metrics.mean_precision, metrics.mean_recall, metrics.map50, metrics.map50_95,
-      train_seconds, 1000 * run_seconds / images, folder.report);
+      train_seconds, model_json["training"].value("images_per_second", 0.0), model_json["training"].value("steps", 0),
+      1000 * run_seconds / images, size_line, cpu_features().summary(), folder.report);
   return result;
 }
 
@@ -169,6 +195,13 @@ int main(int argc, char** argv) {
                  "Start from this base model (logoscope pretrain --exclude-flickrlogos27); default: from scratch")
       ->check(CLI::ExistingDirectory);
   app.add_flag("--no-large-logo-pass", args.no_large_logo_pass, "Detection ablation: the whole pass only");
+  app.add_option("--architecture", args.architecture, "fcos-resnet-fpn or nanodet-g (default: the base's)");
+  app.add_option("--freeze", args.freeze, "nanodet-g: parts kept fixed (0-5)");
+  app.add_option("--steps", args.steps, "Step budget instead of the time budget");
+  app.add_option("--hard-negatives", args.hard_negatives, "Hard-negative preference (0 = uniform)")->capture_default_str();
+  app.add_option("--lr", args.lr, "Peak learning rate")->capture_default_str();
+  app.add_option("--trunk-lr-scale", args.trunk_lr_scale, "Trunk learning-rate factor (<0: the architecture's default)");
+  app.add_option("--batch-size", args.batch_size, "Images per step")->capture_default_str();
   app.add_option("--model", args.skip_train_model, "Evaluate this model folder instead of training");
   CLI11_PARSE(app, argc, argv);
   init_logging(Verbosity::kNormal);

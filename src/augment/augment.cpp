@@ -294,18 +294,28 @@ TrainImage Augmenter::compose_training_sample(const std::vector<TrainImage>& pos
                                               const std::vector<Instance>& instances) {
   LOGOSCOPE_CHECK(!positives.empty() || !negatives.empty());
   const int size = config_.output_size;
+  int picked_negative = -1;
   auto pick = [&]() -> const TrainImage& {
     const bool negative = positives.empty() || (!negatives.empty() && chance(config_.negative_base_prob));
-    const auto& pool = negative ? negatives : positives;
-    return pool[static_cast<std::size_t>(uniform_int(0, static_cast<int>(pool.size()) - 1))];
+    if (!negative) {
+      picked_negative = -1;
+      return positives[static_cast<std::size_t>(uniform_int(0, static_cast<int>(positives.size()) - 1))];
+    }
+    const std::size_t index = negative_picker_ ? negative_picker_(rng_, negatives.size())
+                                               : static_cast<std::size_t>(uniform_int(0, static_cast<int>(negatives.size()) - 1));
+    LOGOSCOPE_CHECK(index < negatives.size());
+    picked_negative = static_cast<int>(index);
+    return negatives[index];
   };
   TrainImage sample;
+  last_negative_ = -1;
   if (chance(config_.mosaic_prob)) {
     std::vector<const TrainImage*> tiles;
     for (int i = 0; i < 4; ++i) tiles.push_back(&pick());
     sample = mosaic(tiles, size);
   } else {
     sample = random_scaled_crop(pick(), size);
+    last_negative_ = picked_negative;
   }
   if (!instances.empty() && chance(config_.paste_prob)) {
     const int pastes = uniform_int(1, std::max(1, config_.max_pastes));

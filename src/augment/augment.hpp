@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -81,6 +82,14 @@ class Augmenter {
                                      const std::vector<TrainImage>& negatives,
                                      const std::vector<Instance>& instances);
 
+  /// Chooses which negative (index into `negatives`) a sample's background comes from; unset:
+  /// uniformly. The trainer sets it to prefer hard negatives.
+  using NegativePicker = std::function<std::size_t(std::mt19937_64& rng, std::size_t count)>;
+  void set_negative_picker(NegativePicker picker) { negative_picker_ = std::move(picker); }
+  /// The negative the last composed sample was cut from when it is a single (non-mosaic) crop of
+  /// one; −1 otherwise.
+  [[nodiscard]] int last_negative() const { return last_negative_; }
+
   // Individual steps, public so that tests can check each one.
   TrainImage random_scaled_crop(const TrainImage& image, int size);
   TrainImage mosaic(const std::vector<const TrainImage*>& tiles, int size);
@@ -99,6 +108,8 @@ class Augmenter {
   AugmentConfig config_;
   FlipPolicy flip_policy_;
   std::mt19937_64 rng_;
+  NegativePicker negative_picker_;
+  int last_negative_ = -1;
 };
 
 /// Boxes after mapping through x' = x·scale + dx (same for y); clipped to [0,w]×[0,h]. Boxes

@@ -7,6 +7,7 @@
 #include "cli/modes.hpp"
 #include "core/paths.hpp"
 #include "model/base_model.hpp"
+#include "model/model_info.hpp"
 
 namespace logoscope::cli {
 
@@ -57,9 +58,17 @@ void print_problems(const Problems& problems, std::size_t limit) {
   }
 }
 
-std::string base_model_to_start_from(const std::string& explicit_base, bool scratch) {
+std::string base_model_to_start_from(const std::string& explicit_base, bool scratch, const std::string& architecture) {
   if (scratch || !explicit_base.empty()) return explicit_base;
   if (auto builtin = model::find_builtin_base_model()) {
+    if (!architecture.empty()) {
+      auto info = model::read_model_info(*builtin);
+      if (info && info->architecture != architecture) {
+        spdlog::info("the built-in base model {} is a {} network; training a {} without it", *builtin,
+                     info->architecture, architecture);
+        return "";
+      }
+    }
     spdlog::info("starting from the built-in base model {} (--scratch for random weights)", *builtin);
     return *builtin;
   }

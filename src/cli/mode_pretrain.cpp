@@ -9,7 +9,8 @@
 #include "cli/image_inputs.hpp"
 #include "cli/modes.hpp"
 #include "marks/exclusion.hpp"
-#include "train/pretrain.hpp"
+#include "pretrain/pretrain.hpp"
+#include "train/console_progress.hpp"
 
 namespace fs = std::filesystem;
 
@@ -28,17 +29,19 @@ struct PretrainArgs {
   int test_scenes = 300;
   std::string time_budget = "30m";
   int epochs = 0;
+  std::int64_t steps = 0;
   int batch_size = 16;
   int input_size = 320;
   double learning_rate = 2e-3;
   std::uint64_t seed = 1;
   int threads = 0;
+  std::string architecture = "fcos-resnet-fpn";
   bool resume = false;
   bool json = false;
 };
 
 int run_pretrain(const PretrainArgs& args, const CommonOptions& common) {
-  train::PretrainConfig config;
+  pretrain::PretrainConfig config;
   if (args.icons != "none") {
     std::error_code ec;
     if (!fs::is_directory(args.icons, ec)) {
@@ -58,18 +61,20 @@ int run_pretrain(const PretrainArgs& args, const CommonOptions& common) {
   config.test_scenes = args.test_scenes;
   config.train.time_budget_s = value_or_throw(parse_duration(args.time_budget));
   config.train.epochs = args.epochs;
+  config.train.max_steps = args.steps;
   config.train.batch_size = args.batch_size;
   config.train.input_size = args.input_size;
   config.train.learning_rate = args.learning_rate;
   config.train.seed = args.seed;
   config.train.threads = args.threads;
   config.train.resume = args.resume;
-  config.train.progress = !common.quiet;
+  config.train.on_progress = train::console_progress(!common.quiet);
+  config.train.architecture = args.architecture;
   // Many scenes and one label: validate more often than a few-shot run and stop late.
   config.train.validations = 12;
   config.train.patience = 6;
 
-  const auto summary = value_or_throw(train::pretrain_base_model(config, args.out));
+  const auto summary = value_or_throw(pretrain::pretrain_base_model(config, args.out));
   const auto& test = summary.test_metrics;
   if (args.json) {
     std::cout << nlohmann::json{{"model", args.out}, {"steps", summary.steps}, {"images_seen", summary.images_seen},
@@ -119,10 +124,17 @@ void register_pretrain(CLI::App& app, RunState& state, const CommonOptions& comm
   cmd->add_option("--time-budget", args->time_budget, "Training time: 600, 45m, 2h")->capture_default_str();
   cmd->add_option("--epochs", args->epochs, "Stop after this many passes over the scenes instead")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--steps", args->steps, "Stop after this many steps instead (the same model on any machine)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--batch-size", args->batch_size, "Images per step")->capture_default_str()->check(CLI::Range(1, 1024));
   cmd->add_option("--input-size", args->input_size, "Scene and training crop size (multiple of 32)")
       ->capture_default_str()->check(CLI::Range(64, 2048));
   cmd->add_option("--lr", args->learning_rate, "Peak learning rate (AdamW)")->capture_default_str();
+  cmd->add_option("--architecture", args->architecture,
+                  "Network: fcos-resnet-fpn (random start) or nanodet-g (from NanoDet-g's COCO weights,\n"
+                  "scripts/fetch-pretrained.sh)")
+      ->check(CLI::IsMember({"fcos-resnet-fpn", "nanodet-g"}))
+      ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed of the scenes, augmentation and initial weights")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "Continue from the checkpoint in --out (the scenes are regenerated)");

@@ -9,6 +9,7 @@
 #include "cli/modes.hpp"
 #include "dataset/split.hpp"
 #include "eval/metrics_json.hpp"
+#include "train/console_progress.hpp"
 #include "train/trainer.hpp"
 
 namespace logoscope::cli {
@@ -33,6 +34,9 @@ struct TrainArgs {
   bool resume = false;
   std::string base;
   bool scratch = false;
+  std::string architecture;
+  int freeze = 0;
+  std::int64_t steps = 0;
   std::vector<std::string> no_flip;
   bool no_flips = false;
   bool no_copy_paste = false;
@@ -78,8 +82,11 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   config.threads = args.threads;
   config.resume = args.resume;
   // A resumed run continues from its checkpoint; the base only seeds a new one.
-  config.base_model = args.resume ? args.base : base_model_to_start_from(args.base, args.scratch);
-  config.progress = !common.quiet;
+  config.architecture = args.architecture;
+  config.freeze = args.freeze;
+  config.max_steps = args.steps;
+  config.base_model = args.resume ? args.base : base_model_to_start_from(args.base, args.scratch, args.architecture);
+  config.on_progress = train::console_progress(!common.quiet);
   if (args.no_flips) config.augment.flip_prob = 0;
   if (args.no_copy_paste) config.augment.paste_prob = 0;
   if (args.no_mosaic) config.augment.mosaic_prob = 0;
@@ -129,6 +136,9 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   cmd->add_option("--time-budget", args->time_budget, "Training time: 300, 300s, 5m, 1h")->capture_default_str();
   cmd->add_option("--epochs", args->epochs, "Stop after this many passes over the data instead of the time budget")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--steps", args->steps,
+                  "Stop after this many steps instead of the time budget (the same result on any machine)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--batch-size", args->batch_size, "Images per step")->capture_default_str()->check(CLI::Range(1, 256));
   cmd->add_option("--input-size", args->input_size, "Training crop size (multiple of 32)")
       ->capture_default_str()->check(CLI::Range(64, 2048));
@@ -141,8 +151,17 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   auto* base = cmd->add_option("--base", args->base,
                                "Start from this model folder's weights instead of the built-in base model (layers\n"
                                "that do not fit, such as the classification output for another label set, start fresh)");
-  cmd->add_flag("--scratch", args->scratch, "Start from random weights instead of the built-in base model")
+  cmd->add_flag("--scratch", args->scratch,
+                "Do not start from the built-in base model: random weights (fcos-resnet-fpn) or NanoDet-g's COCO\n"
+                "weights (nanodet-g)")
       ->excludes(base);
+  cmd->add_option("--architecture", args->architecture,
+                  "Network: fcos-resnet-fpn or nanodet-g (NanoDet-g, COCO-pretrained; needs\n"
+                  "scripts/fetch-pretrained.sh). Default: the base model's")
+      ->check(CLI::IsMember({"fcos-resnet-fpn", "nanodet-g"}));
+  cmd->add_option("--freeze", args->freeze,
+                  "nanodet-g: keep the first parts fixed (1 = stem, 2 = + stage 1, … 5 = the whole backbone)")
+      ->check(CLI::Range(0, 5));
   cmd->add_option("--no-flip", args->no_flip, "A label whose mirror image is a different logo (never flipped)");
   cmd->add_flag("--no-flips", args->no_flips, "Ablation: no mirroring at all");
   cmd->add_flag("--no-copy-paste", args->no_copy_paste, "Ablation: no copy-paste of labeled logos");

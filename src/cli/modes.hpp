@@ -57,8 +57,10 @@ dataset::DatasetFormat output_format(const std::string& out, const std::string& 
 void refuse_to_overwrite(const std::string& out, const std::vector<std::string>& inputs);
 
 /// The model folder a training starts from: `explicit_base` when given, none with `scratch`,
-/// else the built-in base model (model/base_model.hpp) when there is one (logged either way).
-std::string base_model_to_start_from(const std::string& explicit_base, bool scratch);
+/// else the built-in base model (model/base_model.hpp) when there is one and it is of
+/// `architecture` (empty: any); logged either way.
+std::string base_model_to_start_from(const std::string& explicit_base, bool scratch,
+                                     const std::string& architecture = "");
 
 /// Prints problems as "file:line: error [kind] …" lines on stderr (at most `limit`).
 void print_problems(const Problems& problems, std::size_t limit);

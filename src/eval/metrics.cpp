@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -229,6 +230,38 @@ Metrics compute_metrics(const std::vector<Sample>& ground_truth,
                    ? 2 * metrics.precision * metrics.recall / (metrics.precision + metrics.recall)
                    : 0;
   return metrics;
+}
+
+std::vector<SizeRecall> recall_by_size(const std::vector<Sample>& ground_truth,
+                                       const std::vector<ImageDetections>& detections) {
+  std::vector<SizeRecall> buckets = {{"small", 32.0 * 32.0, 0, 0},
+                                     {"medium", 96.0 * 96.0, 0, 0},
+                                     {"large", 256.0 * 256.0, 0, 0},
+                                     {"huge", std::numeric_limits<double>::infinity(), 0, 0}};
+  auto bucket_of = [&](const Box& box) -> SizeRecall& {
+    for (auto& bucket : buckets) {
+      if (box.area() < bucket.max_area) return bucket;
+    }
+    return buckets.back();
+  };
+  std::vector<std::vector<char>> found(ground_truth.size());
+  for (std::size_t image = 0; image < ground_truth.size(); ++image) found[image].assign(ground_truth[image].boxes.size(), 0);
+  for (const auto& match : match_detections(ground_truth, detections, 0.5, 100)) {
+    if (match.outcome == Outcome::kTruePositive && match.gt_index >= 0) {
+      found[match.image][static_cast<std::size_t>(match.gt_index)] = 1;
+    }
+  }
+  for (std::size_t image = 0; image < ground_truth.size(); ++image) {
+    const auto& boxes = ground_truth[image].boxes;
+    for (std::size_t index = 0; index < boxes.size(); ++index) {
+      const Box& box = boxes[index];
+      if (box.ignore || box.area() <= 0) continue;
+      SizeRecall& bucket = bucket_of(box);
+      ++bucket.ground_truth;
+      bucket.found += found[image][index];
+    }
+  }
+  return buckets;
 }
 
 }  // namespace logoscope::eval

@@ -89,6 +89,19 @@ Metrics compute_metrics(const std::vector<Sample>& ground_truth,
                         const std::vector<ImageDetections>& detections,
                         const std::vector<std::string>& label_names);
 
+/// Recall at IoU 0.5 with ≤ 100 detections per image and label (recall@100), per ground-truth
+/// size: boxes whose area is below 32², 96², 256² pixels, and the rest (COCO's small / medium /
+/// large, with "huge" split off for logos that fill a photo). Over all labels.
+struct SizeRecall {
+  std::string bucket;         ///< "small", "medium", "large", "huge"
+  double max_area = 0;        ///< upper bound of the bucket (px²; infinity for the last)
+  std::int64_t ground_truth = 0;
+  std::int64_t found = 0;
+  [[nodiscard]] double recall() const { return ground_truth > 0 ? static_cast<double>(found) / ground_truth : -1; }
+};
+std::vector<SizeRecall> recall_by_size(const std::vector<Sample>& ground_truth,
+                                       const std::vector<ImageDetections>& detections);
+
 /// 101-point interpolated AP from a descending-score list of TP(1)/FP(0) flags and the number
 /// of ground-truth boxes (COCO's definition). Returns -1 when num_ground_truth is 0.
 double average_precision_101(const std::vector<int>& is_true_positive, std::int64_t num_ground_truth);

@@ -1,4 +1,4 @@
-#include "train/pretrain.hpp"
+#include "pretrain/pretrain.hpp"
 
 #include <atomic>
 #include <filesystem>
@@ -7,13 +7,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "core/progress.hpp"
 #include "core/thread_pool.hpp"
 #include "model/model_info.hpp"
 
 namespace fs = std::filesystem;
 
-namespace logoscope::train {
+namespace logoscope::pretrain {
 
 namespace {
 
@@ -23,16 +22,20 @@ std::vector<Box> class_agnostic(std::vector<Box> boxes) {
   return boxes;
 }
 
-std::vector<augment::TrainImage> generate_training_scenes(const marks::SceneStream& stream, int count, bool progress) {
+std::vector<augment::TrainImage> generate_training_scenes(const marks::SceneStream& stream, int count,
+                                                          const train::ProgressFn& progress) {
   std::vector<augment::TrainImage> images(static_cast<std::size_t>(count));
-  Progress bar("generating scenes", count, progress);
+  std::atomic<std::int64_t> done{0};
+  auto report = [&](std::int64_t value, bool finished) {
+    if (progress) progress({train::TrainProgress::Phase::kDecoding, "generated scenes", value, count, "", finished});
+  };
   parallel_for(images.size(), default_thread_count(), [&](std::size_t i) {
     marks::SceneSample scene = stream.next(i);
     images[i].rgb = std::move(scene.rgb);
     images[i].boxes = class_agnostic(std::move(scene.boxes));
-    bar.advance();
+    report(++done, false);
   });
-  bar.finish();
+  report(count, true);
   return images;
 }
 
@@ -96,7 +99,7 @@ nlohmann::json pretrain_config_to_json(const PretrainConfig& config, const marks
       {"test_scenes", {{"first", config.scene_count + config.validation_scenes}, {"count", config.test_scenes}}}};
 }
 
-Result<TrainSummary> pretrain_base_model(const PretrainConfig& config, const std::string& model_dir) {
+Result<train::TrainSummary> pretrain_base_model(const PretrainConfig& config, const std::string& model_dir) {
   if (config.scene_count < 1) {
     return Error{ErrorCode::kInvalidArgument, fmt::format("scene count must be at least 1, got {}", config.scene_count)};
   }
@@ -111,7 +114,7 @@ Result<TrainSummary> pretrain_base_model(const PretrainConfig& config, const std
   auto stream = marks::SceneStream::create(*library, scene_options);
   if (!stream) return stream.error();
 
-  TrainInputs inputs;
+  train::TrainInputs inputs;
   inputs.train.labels = {kAnyLogoLabel};
   inputs.train_source = fmt::format("generated scenes 0–{} (seed {})", config.scene_count - 1, scene_options.seed);
   const std::string scenes_dir = (fs::path(model_dir) / "scenes").string();
@@ -131,13 +134,13 @@ Result<TrainSummary> pretrain_base_model(const PretrainConfig& config, const std
     inputs.test_source = fmt::format("generated scenes {}–{}", first_val + std::max(0, config.validation_scenes),
                                      first_val + std::max(0, config.validation_scenes) + config.test_scenes - 1);
   }
-  inputs.images = generate_training_scenes(*stream, config.scene_count, config.train.progress);
+  inputs.images = generate_training_scenes(*stream, config.scene_count, config.train.on_progress);
 
-  TrainConfig train_config = config.train;
+  train::TrainConfig train_config = config.train;
   // The generator's marks are the positives; procedural look-alike marks pasted unlabeled would
   // teach the opposite. Crops of other scenes stay as distractors.
   train_config.augment.distractor_marks.clear();
-  auto summary = train_detector(inputs, train_config, model_dir);
+  auto summary = train::train_detector(inputs, train_config, model_dir);
   if (!summary) return summary.error();
 
   auto info = model::read_model_info(model_dir);
@@ -148,4 +151,4 @@ Result<TrainSummary> pretrain_base_model(const PretrainConfig& config, const std
   return summary;
 }
 
-}  // namespace logoscope::train
+}  // namespace logoscope::pretrain

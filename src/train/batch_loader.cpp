@@ -1,5 +1,8 @@
 #include "train/batch_loader.hpp"
 
+#include <algorithm>
+#include <random>
+
 #include <opencv2/core.hpp>
 
 namespace logoscope::train {
@@ -11,7 +14,8 @@ constexpr std::size_t kQueueDepth = 3;
 BatchLoader::BatchLoader(const std::vector<augment::TrainImage>& positives,
                          const std::vector<augment::TrainImage>& negatives,
                          const std::vector<augment::Instance>& instances, augment::AugmentConfig config,
-                         augment::FlipPolicy flip_policy, std::vector<int> strides, int batch_size, std::uint64_t seed)
+                         augment::FlipPolicy flip_policy, std::vector<int> strides, int batch_size, std::uint64_t seed,
+                         double hard_negative_weight)
     : positives_(positives),
       negatives_(negatives),
       instances_(instances),
@@ -19,7 +23,43 @@ BatchLoader::BatchLoader(const std::vector<augment::TrainImage>& positives,
       augmenter_(config, std::move(flip_policy), seed),
       layout_(model::GridLayout::make(config.output_size, config.output_size, strides)),
       batch_size_(batch_size),
-      worker_([this] { produce(); }) {}
+      hard_negative_weight_(hard_negative_weight),
+      hardness_(negatives.size(), 0.0F) {
+  if (hard_negative_weight_ > 0 && !negatives_.empty()) {
+    augmenter_.set_negative_picker([this](std::mt19937_64& rng, std::size_t count) { return pick_negative(rng, count); });
+  }
+  worker_ = std::thread([this] { produce(); });
+}
+
+std::size_t BatchLoader::pick_negative(std::mt19937_64& rng, std::size_t count) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  if (unit(rng) >= 0.5 * std::min(1.0, hard_negative_weight_)) {
+    return std::uniform_int_distribution<std::size_t>(0, count - 1)(rng);
+  }
+  std::vector<double> cumulative(count);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    double sum = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      const double weight = 0.05 + hardness_[i];
+      sum += weight * weight;
+      cumulative[i] = sum;
+    }
+  }
+  const double target = unit(rng) * cumulative.back();
+  const auto found = std::lower_bound(cumulative.begin(), cumulative.end(), target);
+  return std::min(count - 1, static_cast<std::size_t>(found - cumulative.begin()));
+}
+
+void BatchLoader::report_scores(const std::vector<int>& negative_sources, const std::vector<float>& scores) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (std::size_t i = 0; i < negative_sources.size() && i < scores.size(); ++i) {
+    const int source = negative_sources[i];
+    if (source >= 0 && static_cast<std::size_t>(source) < hardness_.size()) {
+      hardness_[static_cast<std::size_t>(source)] = scores[i];
+    }
+  }
+}
 
 BatchLoader::~BatchLoader() {
   {
@@ -66,6 +106,7 @@ Batch BatchLoader::make_batch() {
   Batch batch;
   for (int i = 0; i < batch_size_; ++i) {
     const augment::TrainImage sample = augmenter_.compose_training_sample(positives_, negatives_, instances_);
+    batch.negative_sources.push_back(augmenter_.last_negative());
     cv::Mat target(size, size, CV_8UC3, images[i].data_ptr<std::uint8_t>());
     sample.rgb.copyTo(target);
     const auto targets = model::assign_targets(sample.boxes, layout_);

@@ -4,6 +4,12 @@
 // never waits on OpenCV work while libtorch uses the cores. OpenCV's own threading is switched
 // off on the producer thread to avoid oversubscribing the cores.
 //
+// Hard negatives (Shrivastava et al. 2016, "Training Region-based Object Detectors with Online
+// Hard Example Mining", here at the level of whole negative photos): the loop reports, per sample
+// cut from a negative photo, the highest score the network gave it; half of the negative
+// backgrounds are then drawn in proportion to (ε + hardness)^2 instead of uniformly, so the photos
+// the network currently mistakes for logos come back more often.
+//
 // Thread safety: next() is called by one consumer thread.
 #pragma once
 
@@ -27,20 +33,26 @@ struct Batch {
   torch::Tensor boxes;       ///< [B, L, 4] float
   torch::Tensor centerness;  ///< [B, L] float
   int positives = 0;
+  std::vector<int> negative_sources;  ///< per sample: the negative photo it was cut from, or −1
 };
 
 class BatchLoader {
  public:
   BatchLoader(const std::vector<augment::TrainImage>& positives, const std::vector<augment::TrainImage>& negatives,
               const std::vector<augment::Instance>& instances, augment::AugmentConfig config,
-              augment::FlipPolicy flip_policy, std::vector<int> strides, int batch_size, std::uint64_t seed);
+              augment::FlipPolicy flip_policy, std::vector<int> strides, int batch_size, std::uint64_t seed,
+              double hard_negative_weight = 0);
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
 
   Batch next();
 
+  /// The highest background score per sample of a batch (same order as negative_sources).
+  void report_scores(const std::vector<int>& negative_sources, const std::vector<float>& scores);
+
  private:
+  std::size_t pick_negative(std::mt19937_64& rng, std::size_t count);
   void produce();
   Batch make_batch();
 
@@ -51,6 +63,8 @@ class BatchLoader {
   augment::Augmenter augmenter_;
   model::GridLayout layout_;
   int batch_size_;
+  double hard_negative_weight_;
+  std::vector<float> hardness_;  ///< per negative, last reported score (guarded by mutex_)
   std::deque<Batch> queue_;
   std::mutex mutex_;
   std::condition_variable changed_;

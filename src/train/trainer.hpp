@@ -1,18 +1,27 @@
-// train/trainer.hpp — turn a small labeled dataset into a detector, within a time budget.
+// train/trainer.hpp — turn a small labeled dataset into a detector, within a time or step budget.
 //
-// Pipeline: decode every training image once into memory → a background thread composes
-// augmented batches (augment/) and their FCOS targets → AdamW steps with a warm-up + cosine
-// schedule that follows the time budget → EMA weights → periodic validation (F1, AP50 on a split
-// carved from train) with best/last checkpoints → the best weights evaluated on the test set,
-// whose per-label assumed thresholds go into model.json.
+// Stages, one job each (each in its own file):
+//   training_data  read the inputs: carve a validation split, decode positives and negatives
+//                  once into memory, cut the copy-paste instance bank
+//   start_network  the network to start from: the built-in base, another model, NanoDet-g's COCO
+//                  weights, or random; which layers are frozen
+//   (this file)    the loop: a background thread composes augmented batches (augment/) and FCOS
+//                  targets; AdamW with a warm-up + cosine schedule that follows the budget; EMA
+//                  weights; hard negatives (the negative photos the network scores highest are
+//                  drawn more often); checkpoints
+//   validation     the EMA weights scored through infer::Predictor — the same path `detect` and
+//                  `evaluate` run (tiling, large-logo pass) — to keep the best weights, and the
+//                  test set's per-label assumed thresholds for model.json
+// Progress goes through TrainConfig::on_progress (console_progress.hpp turns it into bars).
 //
-// Reproducible: one seed drives the split, the augmentation and the initial weights (wall-time
-// budgets still make the number of steps depend on the machine; --epochs fixes it).
+// Reproducible: one seed drives the split, the augmentation and the initial weights. A wall-time
+// budget makes the number of steps depend on the machine; max_steps (or epochs) fixes it.
 //
 // Thread safety: one training at a time per process (it sets libtorch's thread count).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,11 +33,27 @@
 
 namespace logoscope::train {
 
+/// Where training is and how it goes, reported to TrainConfig::on_progress.
+struct TrainProgress {
+  enum class Phase { kDecoding, kTraining, kValidating, kTesting };
+  Phase phase = Phase::kTraining;
+  std::string what;          ///< e.g. "training images"
+  std::int64_t done = 0;     ///< images (decoding, validating, testing) or ‰ of the budget (training)
+  std::int64_t total = 0;
+  std::string status;        ///< e.g. "loss 0.412 val F1 0.81 AP50 0.77"
+  bool finished = false;     ///< the phase is over
+};
+using ProgressFn = std::function<void(const TrainProgress&)>;
+
 struct TrainConfig {
-  double time_budget_s = 300;   ///< wall-clock training time (excluding final evaluation)
+  double time_budget_s = 300;   ///< wall-clock training time (excluding decoding and the final evaluation)
+  std::int64_t max_steps = 0;   ///< > 0: stop after this many steps instead of the time budget
   int epochs = 0;               ///< > 0: stop after this many passes worth of samples instead
   int batch_size = 16;
   double learning_rate = 2e-3;
+  /// Learning-rate factor for the pretrained trunk (everything but the detection head's outputs);
+  /// < 0: the architecture's default (1 for fcos-resnet-fpn, 0.1 for nanodet-g from COCO).
+  double trunk_lr_scale = -1;
   double weight_decay = 5e-4;
   double ema_decay = 0.998;
   int input_size = 320;         ///< square training crops
@@ -40,9 +65,15 @@ struct TrainConfig {
   int validations = 8;          ///< how many times to validate over the run
   int patience = 4;             ///< stop after this many validations without AP50 improvement
   bool resume = false;
-  bool progress = true;
-  std::string base_model;       ///< a model folder to start from (model::init_from_base); empty = scratch
+  /// The network: "fcos-resnet-fpn" or "nanodet-g"; empty = the base model's, else fcos-resnet-fpn.
+  std::string architecture;
+  std::string base_model;       ///< a model folder to start from (model::init_from_base); empty = see start_network.hpp
+  int freeze = 0;               ///< nanodet-g: parts kept fixed (1 = stem, 2 = + stage 1, … 5 = whole backbone)
+  /// Hard negatives: how strongly the negative photos the network currently scores highest are
+  /// preferred as backgrounds (0 = uniform sampling).
+  double hard_negative_weight = 1.0;
   augment::AugmentConfig augment;
+  ProgressFn on_progress;       ///< may be empty (silent)
 };
 
 struct TrainInputs {
@@ -52,7 +83,7 @@ struct TrainInputs {
   std::string test_source;
   std::vector<std::string> negatives;  ///< images with no logo of any label
   std::vector<std::string> no_flip_labels;  ///< labels whose mirror image is another logo
-  /// Training images already in memory (generated scenes, pretrain.hpp): used instead of decoding
+  /// Training images already in memory (generated scenes, pretrain/): used instead of decoding
   /// train.samples, whose labels still name the classes. Empty: decode train.samples.
   std::vector<augment::TrainImage> images;
   /// An explicit validation set (images on disk); empty: carved from train as described above.
@@ -63,13 +94,18 @@ struct TrainSummary {
   std::int64_t steps = 0;
   std::int64_t images_seen = 0;
   double train_seconds = 0;
+  double images_per_second = 0;
   double best_val_ap50 = -1;
   nlohmann::json test_metrics;  ///< empty when there is no test set
   std::string model_dir;
 };
 
-/// Trains and writes MODEL_DIR (model.json, weights.pt, last.pt, training.csv).
-/// Errors: unusable inputs (no readable training image, no box) and I/O failures.
+/// Trains and writes MODEL_DIR (model.json, weights.pt, last_*.pt, training.csv).
+/// Errors: unusable inputs (no readable training image, no box), a start that cannot be loaded
+/// (missing pretrained weights name the fetch command), I/O failures.
 Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig& config, const std::string& model_dir);
+
+/// The resolved training configuration as recorded in model.json ("training").
+nlohmann::json config_to_json(const TrainConfig& config);
 
 }  // namespace logoscope::train

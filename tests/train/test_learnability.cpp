@@ -31,7 +31,6 @@ TEST(Learnability, LearnsSyntheticLogosAndReloadsIdentically) {
   config.epochs = 100;
   config.time_budget_s = 1e9;
   config.seed = 3;
-  config.progress = false;
   const std::string model_dir = dir.file("model");
   const auto summary = train_detector(inputs, config, model_dir);
   ASSERT_TRUE(summary) << summary.error().message;

@@ -10,11 +10,11 @@
 #include "model/model_info.hpp"
 #include "model/network_io.hpp"
 #include "support/temp_dir.hpp"
-#include "train/pretrain.hpp"
+#include "pretrain/pretrain.hpp"
 
 namespace fs = std::filesystem;
 
-namespace logoscope::train {
+namespace logoscope::pretrain {
 namespace {
 
 PretrainConfig tiny_config() {
@@ -30,7 +30,6 @@ PretrainConfig tiny_config() {
   config.train.batch_size = 4;
   config.train.epochs = 1;
   config.train.time_budget_s = 1e9;
-  config.train.progress = false;
   return config;
 }
 
@@ -55,17 +54,22 @@ TEST(Pretrain, WritesAOneLabelModelThatRecordsItsScenes) {
   EXPECT_EQ(info->datasets["train"]["images"], 24);
   EXPECT_TRUE(fs::exists(fs::path(model_dir) / "scenes" / "test" / "images" / "scene_00000028.jpg"));
 
-  // A one-label model takes over every tensor, the "logo" score included; a 3-label model all but
-  // the classification output.
+  // A one-label model takes over every tensor, the "logo" score included; so does a 3-label model,
+  // whose every label starts as the base's "logo" classifier.
   model::DetectorNet same(model::NetConfig::small(1));
-  const auto one = model::init_from_base(same, model_dir);
+  const auto one = model::init_from_base(*same, model_dir);
   ASSERT_TRUE(one) << one.error().message;
   EXPECT_EQ(one->skipped, 0);
   model::DetectorNet three(model::NetConfig::small(3));
-  const auto other = model::init_from_base(three, model_dir);
+  const auto other = model::init_from_base(*three, model_dir);
   ASSERT_TRUE(other) << other.error().message;
-  EXPECT_GT(other->copied, 0);
-  EXPECT_GE(other->skipped, 1);
+  EXPECT_EQ(other->skipped, 0);
+  torch::NoGradGuard no_grad;
+  const auto logo = same->named_parameters()["cls_out.weight"];
+  const auto labels = three->named_parameters()["cls_out.weight"];
+  ASSERT_EQ(labels.size(0), 3);
+  for (int label = 0; label < 3; ++label) EXPECT_TRUE(torch::equal(labels[label], logo[0])) << label;
+  EXPECT_TRUE(torch::equal(three->named_parameters()["cls_out.bias"], same->named_parameters()["cls_out.bias"].expand({3})));
 }
 
 TEST(Pretrain, RejectsAnEmptySceneCountAndAnEmptyLibrary) {
@@ -91,10 +95,10 @@ TEST(BaseModel, ShipsWithTheSourceTreeAndSaysHowItWasMade) {
   EXPECT_TRUE(info->training.contains("pretraining"));
   EXPECT_TRUE(fs::exists(fs::path(*dir) / "MODEL_CARD.md"));
   model::DetectorNet net(model::NetConfig::small(1));
-  const auto init = model::init_from_base(net, *dir);
+  const auto init = model::init_from_base(*net, *dir);
   ASSERT_TRUE(init) << init.error().message;
   EXPECT_EQ(init->skipped, 0);
 }
 
 }  // namespace
-}  // namespace logoscope::train
+}  // namespace logoscope::pretrain
