@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/modes.hpp"
+#include "cli/suggest.hpp"
 #include "core/logging.hpp"
 #include "logoscope/result.hpp"
 
@@ -43,6 +44,14 @@ int run_cli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() != 0) {
+      // A mistyped command or option: say what was probably meant instead of CLI11's generic line.
+      const std::string suggestion = suggest_for(app, std::vector<std::string>(argv + 1, argv + argc));
+      if (!suggestion.empty()) {
+        std::cerr << "logoscope: error: " << suggestion << "\n";
+        return kExitUsage;
+      }
+    }
     const int code = app.exit(error);
     return code == 0 ? kExitOk : kExitUsage;
   } catch (const Failure& failure) {

@@ -1,6 +1,7 @@
 #include "cli/image_inputs.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <istream>
@@ -167,24 +168,52 @@ Result<std::vector<ImageInput>> expand_detect_inputs(const std::vector<std::stri
 }
 
 Result<double> parse_duration(const std::string& text) {
-  if (text.empty()) return Error{ErrorCode::kInvalidArgument, "empty duration"};
-  double multiplier = 1;
-  std::string number = text;
-  switch (text.back()) {
-    case 's': number.pop_back(); break;
-    case 'm': multiplier = 60; number.pop_back(); break;
-    case 'h': multiplier = 3600; number.pop_back(); break;
-    default: break;
-  }
-  try {
-    std::size_t used = 0;
-    const double value = std::stod(number, &used);
-    if (used != number.size() || !(value > 0)) throw std::invalid_argument(text);
-    return value * multiplier;
-  } catch (const std::exception&) {
+  const auto bad = [&](const std::string& why) {
     return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("\"{}\" is not a duration: use e.g. 300, 300s, 5m or 1.5h", text)};
+                 fmt::format("\"{}\" is not a duration{}: use e.g. 300 (seconds), 90s, 5m, 5min, 1.5h or 1h30m", text, why)};
+  };
+  double total = 0;
+  std::size_t i = 0;
+  int parts = 0;
+  const auto skip_spaces = [&] {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])) != 0) ++i;
+  };
+  skip_spaces();
+  if (i == text.size()) return bad("");
+  while (i < text.size()) {
+    const std::size_t number_start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) != 0 || text[i] == '.')) ++i;
+    if (i == number_start) return bad("");
+    double value = 0;
+    try {
+      std::size_t used = 0;
+      value = std::stod(text.substr(number_start, i - number_start), &used);
+      if (used != i - number_start) return bad("");
+    } catch (const std::exception&) {
+      return bad("");
+    }
+    skip_spaces();
+    const std::size_t unit_start = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i])) != 0) ++i;
+    std::string unit = text.substr(unit_start, i - unit_start);
+    std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
+    double multiplier = 0;
+    if (unit.empty() || unit == "s" || unit == "sec" || unit == "secs" || unit == "second" || unit == "seconds") {
+      multiplier = 1;
+    } else if (unit == "m" || unit == "min" || unit == "mins" || unit == "minute" || unit == "minutes") {
+      multiplier = 60;
+    } else if (unit == "h" || unit == "hr" || unit == "hrs" || unit == "hour" || unit == "hours") {
+      multiplier = 3600;
+    } else {
+      return bad(fmt::format(" (unknown unit \"{}\")", unit));
+    }
+    if (unit.empty() && parts > 0) return bad("");
+    total += value * multiplier;
+    ++parts;
+    skip_spaces();
   }
+  if (!(total > 0)) return bad(" (it must be more than 0)");
+  return total;
 }
 
 }  // namespace logoscope::cli

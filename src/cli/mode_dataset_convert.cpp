@@ -16,10 +16,11 @@ struct ConvertArgs {
   std::string from;
   std::string to;
   bool copy_images = false;
+  bool overwrite = false;
 };
 
 int run_convert(const ConvertArgs& args) {
-  refuse_to_overwrite(args.output, {args.input});
+  check_output(args.output, {args.input}, args.overwrite, "output");
   Problems problems;
   const Dataset data = read_dataset_or_throw(args.input, args.from, problems);
   const auto from = args.from.empty() ? value_or_throw(dataset::detect_dataset_format(args.input))
@@ -55,6 +56,7 @@ void register_dataset_convert(CLI::App& dataset_cmd, RunState& state, const Comm
   add_format_option(*cmd, "--from", args->from, "Input format");
   add_format_option(*cmd, "--to", args->to, "Output format");
   cmd->add_flag("--copy-images", args->copy_images, "YOLO output: copy images instead of linking them");
+  add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state] { state.exit_code = run_convert(*args); });
 }
 

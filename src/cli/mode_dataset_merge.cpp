@@ -18,10 +18,11 @@ struct MergeArgs {
   std::string from;
   std::string to;
   double duplicate_iou = 0.5;
+  bool overwrite = false;
 };
 
 int run_merge(const MergeArgs& args) {
-  refuse_to_overwrite(args.output, {args.base, args.patch});
+  check_output(args.output, {args.base, args.patch}, args.overwrite, "output");
   Problems problems;
   const Dataset base = read_dataset_or_throw(args.base, args.from, problems);
   const Dataset patch = read_dataset_or_throw(args.patch, "", problems);
@@ -64,6 +65,7 @@ void register_dataset_merge(CLI::App& dataset_cmd, RunState& state, const Common
   cmd->add_option("--duplicate-iou", args->duplicate_iou,
                   "A patch box overlapping a same-label box this much is skipped")
       ->check(CLI::Range(0.0, 1.0));
+  add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state] { state.exit_code = run_merge(*args); });
 }
 

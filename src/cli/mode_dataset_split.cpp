@@ -22,6 +22,7 @@ struct SplitArgs {
   std::string to;
   double test_fraction = 0.2;
   std::uint64_t seed = 0;
+  bool overwrite = false;
 };
 
 std::string side_path(const std::string& out_dir, const std::string& side, dataset::DatasetFormat format) {
@@ -35,7 +36,7 @@ std::string side_path(const std::string& out_dir, const std::string& side, datas
 }
 
 int run_split(const SplitArgs& args) {
-  refuse_to_overwrite(args.out_dir, {args.data});
+  check_output(args.out_dir, {args.data}, args.overwrite, "--out");
   Problems problems;
   const Dataset data = read_dataset_or_throw(args.data, args.format, problems);
   dataset::SplitOptions options;
@@ -81,6 +82,7 @@ void register_dataset_split(CLI::App& dataset_cmd, RunState& state, const Common
   cmd->add_option("--test-fraction", args->test_fraction, "Share of images for test")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+  add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state] { state.exit_code = run_split(*args); });
 }
 

@@ -25,10 +25,11 @@ struct ValidateArgs {
   double min_box_side = 8.0;
   std::int64_t max_pixels = 200'000'000;
   int threads = 0;
+  bool overwrite = false;
 };
 
 int run_validate(const ValidateArgs& args, const CommonOptions& common) {
-  if (!args.fix_out.empty()) refuse_to_overwrite(args.fix_out, {args.data, args.test});
+  if (!args.fix_out.empty()) check_output(args.fix_out, {args.data, args.test}, args.overwrite, "--fix");
   Problems problems;
   const Dataset data = read_dataset_or_throw(args.data, args.format, problems);
   std::optional<Dataset> test;
@@ -102,6 +103,7 @@ void register_dataset_validate(CLI::App& dataset_cmd, RunState& state, const Com
   cmd->add_option("--max-pixels", args->max_pixels, "Refuse images with more pixels than this")
       ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->capture_default_str();
+  add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_validate(*args, common); });
 }
 

@@ -33,9 +33,14 @@ struct DemoArgs {
   std::uint64_t seed = 1;
   bool no_train = false;
   bool from_base = false;
+  bool overwrite = false;
 };
 
 int run_demo(const DemoArgs& args, const CommonOptions& common) {
+  // A folder an earlier demo wrote is the demo's own to replace; anything else needs --overwrite.
+  std::error_code ec;
+  const bool earlier_demo = fs::exists(fs::path(args.out_dir) / "dataset.manifest", ec);
+  if (!earlier_demo) check_output(args.out_dir, {}, args.overwrite, "--out");
   synth::SynthOptions options;
   options.images = args.images;
   options.seed = args.seed;
@@ -159,6 +164,7 @@ void register_demo(CLI::App& app, RunState& state, const CommonOptions& common) 
   cmd->add_flag("--from-base", args->from_base,
                 "Start from the built-in base model as `logoscope train` does (default here: from scratch,\n"
                 "which suits the demo's procedural marks better)");
+  add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_demo(*args, common); });
 }
 

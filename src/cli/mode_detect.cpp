@@ -53,6 +53,7 @@ struct DetectArgs {
   bool bf16 = false;
   bool no_large_logo_pass = false;
   std::int64_t max_pixels = imageio::kDefaultMaxPixels;
+  bool overwrite = false;
 };
 
 // RFC 4180: quote when the field holds a comma, quote or line break.
@@ -190,6 +191,8 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   }
   std::vector<std::string> input_paths;
   for (const auto& input : inputs) input_paths.push_back(input.path);
+  check_output(args.out, input_paths, args.overwrite, "--out");
+  check_output(args.draw_dir, input_paths, args.overwrite, "--draw");
 
   std::string model_dir = args.model;
   if (args.any_logo) {
@@ -228,7 +231,6 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
 
   std::ofstream file_out;
   if (!args.out.empty()) {
-    refuse_to_overwrite(args.out, input_paths);
     file_out.open(args.out, std::ios::trunc);
     if (!file_out) throw Failure(Error{ErrorCode::kIo, fmt::format("{}: cannot write", args.out)});
   }
@@ -382,6 +384,7 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
   cmd->add_flag("--profile", args->profile,
                 "Print per-stage timings (decode, preprocess, network, postprocess) on stderr at the end");
   cmd->add_option("--profile-json", args->profile_json, "Write the per-stage timings as JSON to this file");
+  add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_detect(*args, common); });
 }
 

@@ -25,6 +25,7 @@ struct EvaluateArgs {
   bool save_thresholds = false;
   bool json = false;
   int threads = 0;
+  bool overwrite = false;
 };
 
 void check_usage(const EvaluateArgs& args) {
@@ -43,8 +44,8 @@ void check_usage(const EvaluateArgs& args) {
 
 int run_evaluate(const EvaluateArgs& args, const CommonOptions& common) {
   check_usage(args);
-  refuse_to_overwrite(args.out, {args.ground_truth, args.predictions});
-  if (!args.suggest.empty()) refuse_to_overwrite(args.suggest, {args.ground_truth, args.predictions});
+  check_output(args.out, {args.ground_truth, args.predictions}, args.overwrite, "--out");
+  if (!args.suggest.empty()) check_output(args.suggest, {args.ground_truth, args.predictions}, args.overwrite, "--suggest");
   Problems problems;
   Dataset truth = read_dataset_or_throw(args.ground_truth, args.format, problems);
   if (truth.samples.empty()) {
@@ -152,6 +153,7 @@ void register_evaluate(CLI::App& app, RunState& state, const CommonOptions& comm
       "Write this evaluation's assumed thresholds into MODEL/model.json (detect uses them by default)");
   cmd->add_flag("--json", args->json, "Print summary.json on stdout instead of the table");
   cmd->add_option("--threads", args->threads, "CPU threads for the model (0 = all cores)");
+  add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_evaluate(*args, common); });
 }
 

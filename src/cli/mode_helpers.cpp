@@ -39,13 +39,35 @@ dataset::DatasetFormat output_format(const std::string& out, const std::string& 
                       fmt::format("cannot tell which format to write {} in: give --to manifest|coco|yolo|voc", out)});
 }
 
-void refuse_to_overwrite(const std::string& out, const std::vector<std::string>& inputs) {
+void check_output(const std::string& out, const std::vector<std::string>& inputs, bool overwrite,
+                  const std::string& option) {
+  if (out.empty() || out == "-") return;
   for (const auto& input : inputs) {
     if (!input.empty() && same_file(out, input)) {
       throw Failure(Error{ErrorCode::kInvalidArgument,
-                          fmt::format("{} is an input: logoscope never overwrites your files; choose another output", out)});
+                          fmt::format("{} {} is one of the inputs: logoscope never modifies your files; choose another "
+                                      "output", option, out)});
     }
   }
+  if (overwrite) return;
+  std::error_code ec;
+  const auto status = std::filesystem::status(out, ec);
+  if (!std::filesystem::exists(status)) return;
+  if (std::filesystem::is_directory(status)) {
+    if (std::filesystem::directory_iterator(out, ec) == std::filesystem::directory_iterator()) return;
+    throw Failure(Error{ErrorCode::kInvalidArgument,
+                        fmt::format("{} {}: the folder exists and is not empty; choose a new folder, or add "
+                                    "--overwrite to write into it (files of the same name are replaced)",
+                                    option, out)});
+  }
+  throw Failure(Error{ErrorCode::kInvalidArgument,
+                      fmt::format("{} {}: the file exists; choose another name, or add --overwrite to replace it",
+                                  option, out)});
+}
+
+CLI::Option* add_overwrite_flag(CLI::App& command, bool& target) {
+  return command.add_flag("--overwrite", target,
+                          "Replace an existing output file, or write into a non-empty output folder (never an input)");
 }
 
 void print_problems(const Problems& problems, std::size_t limit) {

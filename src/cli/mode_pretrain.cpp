@@ -38,10 +38,13 @@ struct PretrainArgs {
   std::string architecture = "fcos-resnet-fpn";
   bool resume = false;
   bool json = false;
+  bool overwrite = false;
 };
 
 int run_pretrain(const PretrainArgs& args, const CommonOptions& common) {
   pretrain::PretrainConfig config;
+  config.train.time_budget_s = value_or_throw(parse_duration(args.time_budget));
+  if (!args.resume) check_output(args.out, {}, args.overwrite, "--out");
   if (args.icons != "none") {
     std::error_code ec;
     if (!fs::is_directory(args.icons, ec)) {
@@ -59,7 +62,6 @@ int run_pretrain(const PretrainArgs& args, const CommonOptions& common) {
   config.scene_count = args.scenes;
   config.validation_scenes = args.validation_scenes;
   config.test_scenes = args.test_scenes;
-  config.train.time_budget_s = value_or_throw(parse_duration(args.time_budget));
   config.train.epochs = args.epochs;
   config.train.max_steps = args.steps;
   config.train.batch_size = args.batch_size;
@@ -138,6 +140,7 @@ void register_pretrain(CLI::App& app, RunState& state, const CommonOptions& comm
   cmd->add_option("--seed", args->seed, "Seed of the scenes, augmentation and initial weights")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "Continue from the checkpoint in --out (the scenes are regenerated)");
+  add_overwrite_flag(*cmd, args->overwrite);
   cmd->add_flag("--json", args->json, "Print the summary as JSON on stdout");
   cmd->callback([args, &state, &common] {
     if (args->input_size % 32 != 0) {

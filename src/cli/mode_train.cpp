@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -43,9 +44,26 @@ struct TrainArgs {
   bool no_mosaic = false;
   bool no_distractors = false;
   bool json = false;
+  bool overwrite = false;
 };
 
+// Refuses, before any work, to train into a folder that holds a model or other files.
+void check_model_folder(const TrainArgs& args) {
+  if (args.resume) return;  // the trainer checks that there is a checkpoint to resume
+  std::error_code ec;
+  if (!args.overwrite && std::filesystem::exists(std::filesystem::path(args.out) / "model.json", ec)) {
+    throw Failure(Error{ErrorCode::kInvalidArgument,
+                        fmt::format("--out {} already holds a trained model: add --resume to continue its training, "
+                                    "--overwrite to train a new one over it, or choose another --out",
+                                    args.out)});
+  }
+  check_output(args.out, {args.train, args.test}, args.overwrite, "--out");
+}
+
 int run_train(const TrainArgs& args, const CommonOptions& common) {
+  // Everything that can be checked without reading the data is checked first.
+  const double time_budget_s = value_or_throw(parse_duration(args.time_budget));
+  check_model_folder(args);
   train::TrainInputs inputs;
   Problems problems;
   inputs.train = read_dataset_or_throw(args.train, args.train_format, problems);
@@ -72,7 +90,7 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   inputs.no_flip_labels = args.no_flip;
 
   train::TrainConfig config;
-  config.time_budget_s = value_or_throw(parse_duration(args.time_budget));
+  config.time_budget_s = time_budget_s;
   config.epochs = args.epochs;
   config.batch_size = args.batch_size;
   config.input_size = args.input_size;
@@ -168,6 +186,7 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   cmd->add_flag("--no-mosaic", args->no_mosaic, "Ablation: no mosaic");
   cmd->add_flag("--no-distractors", args->no_distractors, "Ablation: no unlabeled distractor pastes");
   cmd->add_flag("--json", args->json, "Print the summary as JSON on stdout");
+  add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] {
     if (args->input_size % 32 != 0) {
       throw Failure(Error{ErrorCode::kInvalidArgument, fmt::format("--input-size must be a multiple of 32, got {}", args->input_size)});

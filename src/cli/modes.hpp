@@ -53,8 +53,15 @@ Dataset read_dataset_or_throw(const std::string& path, const std::string& format
 /// the format of `input`. Throws Failure when none applies.
 dataset::DatasetFormat output_format(const std::string& out, const std::string& name, const std::string& input);
 
-/// Throws Failure when `out` names one of `inputs` (user files are never overwritten).
-void refuse_to_overwrite(const std::string& out, const std::vector<std::string>& inputs);
+/// Throws Failure (exit 2) before any work when writing `out` would replace something: `out`
+/// names one of `inputs` (refused even with `overwrite`: user files are never modified), or it is
+/// an existing file, or an existing folder that is not empty (refused unless `overwrite`, the
+/// command's --overwrite flag). `option` names where `out` came from in the message.
+void check_output(const std::string& out, const std::vector<std::string>& inputs, bool overwrite,
+                  const std::string& option);
+
+/// Adds --overwrite to `command`.
+CLI::Option* add_overwrite_flag(CLI::App& command, bool& target);
 
 /// The model folder a training starts from: `explicit_base` when given, none with `scratch`,
 /// else the built-in base model (model/base_model.hpp) when there is one and it is of

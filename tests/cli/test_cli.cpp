@@ -91,7 +91,7 @@ TEST_F(CliTest, ValidateFindsProblemsAndFixWritesACleanCopy) {
 
   const CliRun overwrite = run_logoscope({"dataset", "validate", broken, "--fix", broken});
   EXPECT_EQ(overwrite.exit_code, 2);
-  EXPECT_THAT(overwrite.err, HasSubstr("never overwrites"));
+  EXPECT_THAT(overwrite.err, HasSubstr("never modifies your files"));
 }
 
 TEST_F(CliTest, ConvertRoundTripKeepsEveryImageAndBox) {

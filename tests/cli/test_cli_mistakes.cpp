@@ -1,0 +1,137 @@
+// The mistakes a newcomer makes, each driven through the real command line: the message names the
+// mistake and the fix, the exit code is 2 (usage), and nothing is written or replaced.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli/image_inputs.hpp"
+#include "cli/suggest.hpp"
+#include "support/cli_runner.hpp"
+#include "support/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+
+namespace logoscope::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::read_text;
+using testing::run_logoscope;
+
+TEST(CliMistakes, TyposGetADidYouMean) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {{"detct", "x.jpg"}, "unknown command `detct`: did you mean `detect`?"},
+      {{"dataset", "validte", "x.manifest"}, "unknown command `dataset validte`: did you mean `dataset validate`?"},
+      {{"detect", "--modle", "m", "x.jpg"}, "unknown option --modle for `detect`: did you mean --model?"},
+      {{"train", "--budget", "5m", "--train", "a", "--out", "b"}, "unknown option --budget for `train`: did you mean --time-budget?"},
+      {{"evaluate", "--predicitons", "p.jsonl"}, "did you mean --predictions?"},
+  };
+  for (const auto& c : cases) {
+    const auto run = run_logoscope(c.args);
+    EXPECT_EQ(run.exit_code, 2) << c.args[0];
+    EXPECT_THAT(run.err, HasSubstr(c.expected)) << c.args[0];
+  }
+  const auto unknown = run_logoscope({"frobnicate"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("one of: demo, dataset, train"));
+}
+
+TEST(CliMistakes, SuggestionsAreConservative) {
+  EXPECT_EQ(edit_distance("detct", "detect"), 1U);
+  EXPECT_EQ(edit_distance("modle", "model"), 1U);  // a swap is one edit
+  EXPECT_EQ(closest("detct", {"demo", "detect", "train"}), "detect");
+  EXPECT_EQ(closest("zzz", {"demo", "detect", "train"}), "");
+  EXPECT_EQ(closest("--budget", {"--time-budget", "--train"}), "--time-budget");
+  EXPECT_EQ(closest("detect", {"detect"}), "");  // not a typo
+}
+
+TEST(CliMistakes, DurationsAcceptCommonSpellingsAndRefuseZero) {
+  for (const auto& [text, seconds] : std::vector<std::pair<std::string, double>>{
+           {"300", 300}, {"90s", 90}, {"5m", 300}, {"5min", 300}, {"5 min", 300}, {"2 minutes", 120},
+           {"1.5h", 5400}, {"1h30m", 5400}, {"45sec", 45}}) {
+    const auto parsed = parse_duration(text);
+    ASSERT_TRUE(parsed) << text << ": " << parsed.error().message;
+    EXPECT_DOUBLE_EQ(*parsed, seconds) << text;
+  }
+  const auto zero = parse_duration("0");
+  ASSERT_FALSE(zero);
+  EXPECT_THAT(zero.error().message, HasSubstr("more than 0"));
+  for (const std::string text : {"", "m", "5 fortnights", "five", "5m 3"}) EXPECT_FALSE(parse_duration(text)) << text;
+}
+
+class CliOutputs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto demo = run_logoscope({"demo", "--out", dir_.path(), "--images", "8", "--no-train"});
+    ASSERT_EQ(demo.exit_code, 0) << demo.err;
+    manifest_ = dir_.file("dataset.manifest");
+  }
+  testing::TempDir dir_;
+  std::string manifest_;
+};
+
+TEST_F(CliOutputs, BadDurationIsRefusedBeforeTheDataIsRead) {
+  // --train names a file that does not exist: the duration is still the first thing reported.
+  const auto run = run_logoscope({"train", "--train", dir_.file("missing.manifest"), "--out", dir_.file("m"),
+                                  "--time-budget", "0"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("\"0\" is not a duration"));
+  EXPECT_FALSE(fs::exists(dir_.file("m")));
+}
+
+TEST_F(CliOutputs, ConvertNeverReplacesAFileUnlessTold) {
+  const std::string unrelated = dir_.write("existing.manifest", "precious\n");
+  const auto refused = run_logoscope({"dataset", "convert", manifest_, unrelated});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("the file exists"));
+  EXPECT_THAT(refused.err, HasSubstr("--overwrite"));
+  EXPECT_EQ(read_text(unrelated), "precious\n");
+  const auto replaced = run_logoscope({"dataset", "convert", manifest_, unrelated, "--overwrite"});
+  EXPECT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_THAT(read_text(unrelated), Not(HasSubstr("precious")));
+  // An input is never an output, --overwrite or not.
+  const auto input = run_logoscope({"dataset", "convert", manifest_, manifest_, "--overwrite"});
+  EXPECT_EQ(input.exit_code, 2);
+  EXPECT_THAT(input.err, HasSubstr("never modifies your files"));
+}
+
+TEST_F(CliOutputs, TrainIntoAModelOrABusyFolderIsRefused) {
+  const std::vector<std::string> quick = {"--steps", "2", "--batch-size", "2", "--input-size", "128", "--infer-size", "160",
+                                          "--scratch"};
+  auto args = std::vector<std::string>{"train", "--train", manifest_, "--out", dir_.file("model")};
+  args.insert(args.end(), quick.begin(), quick.end());
+  const auto first = run_logoscope(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto again = run_logoscope(args);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_THAT(again.err, HasSubstr("already holds a trained model: add --resume"));
+  args.push_back("--overwrite");
+  EXPECT_EQ(run_logoscope(args).exit_code, 0);
+
+  fs::create_directories(dir_.file("busy"));
+  dir_.write("busy/notes.txt", "mine");
+  args = {"train", "--train", manifest_, "--out", dir_.file("busy")};
+  args.insert(args.end(), quick.begin(), quick.end());
+  const auto busy = run_logoscope(args);
+  EXPECT_EQ(busy.exit_code, 2);
+  EXPECT_THAT(busy.err, HasSubstr("not empty"));
+  EXPECT_EQ(read_text(dir_.file("busy/notes.txt")), "mine");
+}
+
+TEST_F(CliOutputs, DetectWillNotReplaceResultsOrFillABusyDrawFolder) {
+  const std::string previous = dir_.write("found.jsonl", "earlier results\n");
+  const auto run = run_logoscope({"detect", "--any-logo", manifest_, "--out", previous});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("--out"));
+  EXPECT_EQ(read_text(previous), "earlier results\n");
+}
+
+}  // namespace
+}  // namespace logoscope::cli
