@@ -23,6 +23,7 @@
 #include "core/cpu_features.hpp"
 #include "core/logging.hpp"
 #include "dataset/formats.hpp"
+#include "dataset/split.hpp"
 #include "eval/evaluation.hpp"
 #include "eval/metrics.hpp"
 #include "eval/metrics_json.hpp"
@@ -59,6 +60,7 @@ struct Args {
   double lr = 2e-3;
   double trunk_lr_scale = -1;
   int batch_size = 16;
+  bool dev = false;              // train on 70 % of the training split, score the other 30 %
 };
 
 Dataset read_or_die(const std::string& path) {
@@ -72,10 +74,54 @@ double seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
+// `data` with only the boxes of `label`, as a one-label dataset.
+Dataset single_label(const Dataset& data, const std::string& label) {
+  const int index = data.find_label(label);
+  Dataset out = data;
+  out.labels = {label};
+  for (auto& sample : out.samples) {
+    std::vector<Box> kept;
+    for (Box box : sample.boxes) {
+      if (box.label != index) continue;
+      box.label = 0;
+      kept.push_back(box);
+    }
+    sample.boxes = std::move(kept);
+  }
+  return out;
+}
+
+// The development protocol: settings are chosen here, never on the test split. The training
+// split is cut 70/30 (stratified by brand, seed 1000); the 30 % plays the test set's role.
+void dev_inputs(const std::string& name, const fs::path& root, const Args& args, train::TrainInputs& inputs) {
+  const Dataset all_train = read_or_die((root / "train.manifest").string());
+  dataset::SplitOptions split;
+  split.test_fraction = 0.3;
+  split.seed = 1000;
+  auto parts = value_or_throw(dataset::split_dataset(all_train, split));
+  if (name == "fl27") {
+    inputs.train = std::move(parts.train);
+    inputs.test = std::move(parts.test);
+    return;
+  }
+  const Dataset train = single_label(parts.train, "RedBull");
+  inputs.train.labels = train.labels;
+  for (const auto& sample : train.samples) {
+    if (!sample.boxes.empty()) {
+      inputs.train.samples.push_back(sample);
+    } else if (!args.no_negatives) {
+      inputs.negatives.push_back(sample.image);
+    }
+  }
+  inputs.test = single_label(parts.test, "RedBull");
+}
+
 nlohmann::json run_protocol(const std::string& name, const Args& args, const std::string& data_dir) {
   const fs::path root = fs::path(data_dir) / "flickrlogos27";
   train::TrainInputs inputs;
-  if (name == "redbull") {
+  if (args.dev) {
+    dev_inputs(name, root, args, inputs);
+  } else if (name == "redbull") {
     inputs.train = read_or_die((root / "redbull_train.manifest").string());
     inputs.test = read_or_die((root / "redbull_test.manifest").string());
     if (!args.no_negatives) {
@@ -91,8 +137,8 @@ nlohmann::json run_protocol(const std::string& name, const Args& args, const std
     inputs.train = read_or_die((root / "train.manifest").string());
     inputs.test = read_or_die((root / "test.manifest").string());
   }
-  inputs.train_source = name + " train";
-  inputs.test_source = name + " test";
+  inputs.train_source = name + (args.dev ? " dev train (70 % of train)" : " train");
+  inputs.test_source = name + (args.dev ? " dev validation (30 % of train)" : " test");
 
   train::TrainConfig config;
   const std::string budget = name == "redbull" ? args.budget_redbull : args.budget_fl27;
@@ -202,6 +248,9 @@ int main(int argc, char** argv) {
   app.add_option("--lr", args.lr, "Peak learning rate")->capture_default_str();
   app.add_option("--trunk-lr-scale", args.trunk_lr_scale, "Trunk learning-rate factor (<0: the architecture's default)");
   app.add_option("--batch-size", args.batch_size, "Images per step")->capture_default_str();
+  app.add_flag("--dev", args.dev,
+               "Development protocol for choosing settings: train on 70 % of the training split, score the\n"
+               "other 30 % (the test split is not touched)");
   app.add_option("--model", args.skip_train_model, "Evaluate this model folder instead of training");
   CLI11_PARSE(app, argc, argv);
   init_logging(Verbosity::kNormal);

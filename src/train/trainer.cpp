@@ -240,7 +240,8 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   double cls_avg = 0;
   double box_avg = 0;
   double ctr_avg = 0;
-  int next_validation = 1;
+  // A resumed run validates at its next scheduled point, not at every one it has passed.
+  int next_validation = 1 + static_cast<int>(std::floor(progress_of(step, elapsed_before) * config.validations));
   int stale = 0;
   std::int64_t best_step = 0;
   double last_val_f1 = -1;
