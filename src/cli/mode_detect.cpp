@@ -164,6 +164,7 @@ std::string drawn_path(const std::string& dir, const std::string& image, std::ma
 
 int run_detect(const DetectArgs& args, const CommonOptions& common) {
   using Clock = std::chrono::steady_clock;
+  warn_if_fraction("--min-confidence", args.min_confidence);
   infer::PredictorOptions options;
   options.long_side = args.long_side;
   options.threads = args.threads;

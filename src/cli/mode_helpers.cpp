@@ -65,6 +65,14 @@ void check_output(const std::string& out, const std::vector<std::string>& inputs
                                   option, out)});
 }
 
+void warn_if_fraction(const std::string& option, double value) {
+  if (value > 0 && value < 1) {
+    spdlog::warn("{} is a confidence from 0 to 100 (as Rekognition's MinConfidence and the model's thresholds); {} keeps "
+                 "almost every box. Did you mean {} {:g}?",
+                 option, value, option, value * 100);
+  }
+}
+
 CLI::Option* add_overwrite_flag(CLI::App& command, bool& target) {
   return command.add_flag("--overwrite", target,
                           "Replace an existing output file, or write into a non-empty output folder (never an input)");

@@ -60,6 +60,10 @@ dataset::DatasetFormat output_format(const std::string& out, const std::string& 
 void check_output(const std::string& out, const std::vector<std::string>& inputs, bool overwrite,
                   const std::string& option);
 
+/// Confidences are typed on Rekognition's 0–100 scale: a value in (0, 1) was most likely meant as
+/// a fraction, so this warns, naming the value it probably meant (0.706 → 70.6).
+void warn_if_fraction(const std::string& option, double value);
+
 /// Adds --overwrite to `command`.
 CLI::Option* add_overwrite_flag(CLI::App& command, bool& target);
 

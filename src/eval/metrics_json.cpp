@@ -51,14 +51,18 @@ std::string format_metrics_table(const Metrics& metrics) {
   for (const auto& lm : metrics.labels) width = std::max(width, lm.name.size());
   out << fmt::format("{:<{}} {:>6} {:>9} {:>6} {:>6} {:>9} {:>6} {:>5} {:>5} {:>5}\n", "label", width, "F1",
                      "precision", "recall", "AP50", "threshold", "boxes", "TP", "FP", "FN");
+  // Thresholds are shown as confidences 0-100, the scale of detect --min-confidence and of
+  // DetectCustomLabels' Confidence.
   for (const auto& lm : metrics.labels) {
-    out << fmt::format("{:<{}} {:>6.3f} {:>9.3f} {:>6.3f} {:>6} {:>9.3f} {:>6} {:>5} {:>5} {:>5}\n", lm.name, width,
+    out << fmt::format("{:<{}} {:>6.3f} {:>9.3f} {:>6.3f} {:>6} {:>9.1f} {:>6} {:>5} {:>5} {:>5}\n", lm.name, width,
                        lm.f1, lm.precision, lm.recall, lm.ap50 < 0 ? std::string("-") : fmt::format("{:.3f}", lm.ap50),
-                       lm.assumed_threshold, lm.ground_truth, lm.true_positives, lm.false_positives,
+                       100.0 * lm.assumed_threshold, lm.ground_truth, lm.true_positives, lm.false_positives,
                        lm.false_negatives);
   }
   out << fmt::format("{:<{}} {:>6.3f} {:>9.3f} {:>6.3f} {:>6.3f}   (means over labels; mAP50:95 {:.3f})\n", "mean",
                      width, metrics.mean_f1, metrics.mean_precision, metrics.mean_recall, metrics.map50, metrics.map50_95);
+  out << "threshold: each label's assumed threshold (the confidence with the best F1), on the 0-100 confidence scale\n"
+         "           of `detect --min-confidence` and DetectCustomLabels\n";
   return out.str();
 }
 

@@ -1,5 +1,6 @@
 #include "eval/predictions.hpp"
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -181,8 +182,107 @@ std::string file_name(const std::string& ref) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::string_view kCsvHeader = "image,label,confidence,left,top,width,height,x0,y0,x1,y1,error";
+
+// One CSV record (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks) from
+// `text` at `pos`; advances `pos` past it and counts the lines it spans.
+std::vector<std::string> csv_record(const std::string& text, std::size_t& pos, int& lines) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  while (pos < text.size()) {
+    const char c = text[pos++];
+    if (quoted) {
+      if (c == '"' && pos < text.size() && text[pos] == '"') {
+        fields.back() += '"';
+        ++pos;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        if (c == '\n') ++lines;
+        fields.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else if (c == '\n') {
+      break;
+    } else if (c != '\r') {
+      fields.back() += c;
+    }
+  }
+  ++lines;
+  return fields;
+}
+
+std::optional<double> csv_number(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const double value = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(value)) return value;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// logoscope detect --format csv: one row per detection, an image without any has one row with an
+// empty label; an unreadable image has its message in the error column.
+std::vector<PredictionRecord> parse_csv(const std::string& text, const std::string& path, Problems& problems) {
+  std::vector<PredictionRecord> records;
+  std::size_t pos = 0;
+  int line = 0;
+  csv_record(text, pos, line);  // the header
+  while (pos < text.size()) {
+    const int first_line = line + 1;
+    const auto fields = csv_record(text, pos, line);
+    if (fields.size() == 1 && fields[0].find_first_not_of(" \t") == std::string::npos) continue;
+    const SourceLocation where{path, first_line};
+    if (fields.size() != 12 || fields[0].empty()) {
+      add(problems, Severity::kError, "bad_csv", where, "", "",
+          fmt::format("expected 12 fields ({}), got {}; row skipped", kCsvHeader, fields.size()));
+      continue;
+    }
+    if (records.empty() || records.back().image != fields[0]) {
+      PredictionRecord record;
+      record.image = fields[0];
+      record.source = where;
+      records.push_back(std::move(record));
+    }
+    PredictionRecord& record = records.back();
+    if (!fields[11].empty()) {
+      record.failed = true;
+      record.error = fields[11];
+      continue;
+    }
+    if (fields[1].empty()) continue;  // the image had no detection
+    PredictedLabel label;
+    label.name = fields[1];
+    const auto confidence = csv_number(fields[2]);
+    std::array<std::optional<double>, 4> pixels{csv_number(fields[7]), csv_number(fields[8]), csv_number(fields[9]),
+                                                csv_number(fields[10])};
+    if (!confidence || *confidence < 0 || *confidence > 100 || !pixels[0] || !pixels[1] || !pixels[2] || !pixels[3]) {
+      add(problems, Severity::kError, "invalid_value", where, "confidence/x0/y0/x1/y1", record.image,
+          "confidence (0-100) or a pixel coordinate is not a number; row skipped");
+      continue;
+    }
+    label.score = static_cast<float>(*confidence / 100.0);
+    label.pixels = true;
+    label.x0 = *pixels[0];
+    label.y0 = *pixels[1];
+    label.x1 = *pixels[2];
+    label.y1 = *pixels[3];
+    record.labels.push_back(std::move(label));
+  }
+  return records;
+}
+
+}  // namespace
+
 std::vector<PredictionRecord> parse_predictions(const std::string& text, const std::string& path,
                                                 Problems& problems) {
+  if (text.rfind(kCsvHeader, 0) == 0) return parse_csv(text, path, problems);
   std::vector<PredictionRecord> records;
   std::size_t start = 0;
   int line_number = 0;
@@ -203,7 +303,26 @@ std::vector<PredictionRecord> parse_predictions(const std::string& text, const s
 Result<std::vector<PredictionRecord>> read_predictions(const std::string& path, Problems& problems) {
   auto text = read_text_file(path);
   if (!text) return text.error();
-  return parse_predictions(*text, path, problems);
+  const auto first = text->find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) {
+    return Error{ErrorCode::kInvalidValue, fmt::format("{}: the predictions file is empty", path)};
+  }
+  if ((*text)[first] == '[') {
+    return Error{ErrorCode::kUnsupportedFormat,
+                 fmt::format("{}: a JSON array; predictions are JSON Lines, one object per image as `logoscope detect` "
+                             "writes them (docs/evaluate.md), or detect's CSV",
+                             path)};
+  }
+  Problems found;
+  auto records = parse_predictions(*text, path, found);
+  if (records.empty()) {
+    return Error{ErrorCode::kUnsupportedFormat,
+                 fmt::format("{}: no line is a detection record ({}); expected JSON Lines from `logoscope detect` "
+                             "(docs/evaluate.md) or its CSV (header {})",
+                             path, found.empty() ? "nothing usable" : found.front().message, kCsvHeader)};
+  }
+  problems.insert(problems.end(), found.begin(), found.end());
+  return records;
 }
 
 std::vector<ImageDetections> align_predictions(Dataset& ground_truth,

@@ -48,8 +48,11 @@ struct PredictionRecord {
   SourceLocation source;
 };
 
-/// Reads a predictions file. A malformed line or field is a Problem (file, line, field) and is
-/// skipped; the file as a whole fails only when it cannot be read (kNotFound, kIo).
+/// Reads a predictions file: JSON Lines as above, or the CSV `logoscope detect --format csv` writes
+/// (recognised by its header). A malformed line or field is a Problem (file, line, field) and is
+/// skipped; the file as a whole fails when it cannot be read (kNotFound, kIo), is empty
+/// (kInvalidValue), or holds no detection record at all — a JSON array, another CSV, a model.json
+/// — (kUnsupportedFormat, naming what was expected), so that a wrong file never scores as F1 0.
 Result<std::vector<PredictionRecord>> read_predictions(const std::string& path, Problems& problems);
 
 /// Parses predictions text (the body of read_predictions; `path` names it in problems).

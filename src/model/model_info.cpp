@@ -2,6 +2,7 @@
 
 #include "core/files.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -17,6 +18,13 @@ namespace {
 constexpr const char* kResnetFpn = "fcos-resnet-fpn";
 constexpr const char* kNanoDet = "nanodet-g";
 
+// Scores 0–1 as confidences 0–100, rounded to 0.01 so that the file reads as people type them.
+std::vector<double> confidences(const std::vector<float>& thresholds) {
+  std::vector<double> out;
+  for (const float threshold : thresholds) out.push_back(std::round(threshold * 10000.0) / 100.0);
+  return out;
+}
+
 nlohmann::json network_to_json(const ModelInfo& info) {
   if (info.architecture == kNanoDet) return {{"architecture", info.architecture}, {"strides", info.strides}};
   return {{"architecture", info.architecture}, {"widths", info.widths},         {"depths", info.depths},
@@ -27,9 +35,9 @@ nlohmann::json network_to_json(const ModelInfo& info) {
 
 nlohmann::json model_info_to_json(const ModelInfo& info) {
   return {{"format", kModelFormatName},
-          {"version", info.version},
+          {"version", kModelFormatVersion},
           {"labels", info.labels},
-          {"thresholds", info.thresholds},
+          {"min_confidence", confidences(info.thresholds)},
           {"network", network_to_json(info)},
           {"input",
            {{"train_size", info.train_size},
@@ -60,7 +68,12 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
   }
   try {
     info.labels = json.at("labels").get<std::vector<std::string>>();
-    info.thresholds = json.at("thresholds").get<std::vector<float>>();
+    if (info.version >= 2) {
+      info.thresholds = json.at("min_confidence").get<std::vector<float>>();
+      for (auto& threshold : info.thresholds) threshold /= 100.0F;
+    } else {
+      info.thresholds = json.at("thresholds").get<std::vector<float>>();
+    }
     const auto& net = json.at("network");
     info.architecture = net.value("architecture", kResnetFpn);
     if (info.architecture == kResnetFpn) {

@@ -21,13 +21,17 @@
 
 namespace logoscope::model {
 
-inline constexpr int kModelFormatVersion = 1;
+/// 2: per-label thresholds stored as "min_confidence" on the 0–100 scale (version 1: "thresholds",
+/// 0–1); both are read.
+inline constexpr int kModelFormatVersion = 2;
 inline constexpr const char* kModelFormatName = "logoscope-model";
 
 struct ModelInfo {
   int version = kModelFormatVersion;
   std::vector<std::string> labels;
-  std::vector<float> thresholds;       ///< per label, assumed threshold (argmax F1), confidence 0–1
+  /// Per label, the assumed threshold (argmax F1) as a score 0–1; model.json shows it ×100 as
+  /// "min_confidence", the default of `detect --min-confidence`.
+  std::vector<float> thresholds;
   /// "fcos-resnet-fpn" (DetectorNet; widths…head_convs describe it) or "nanodet-g" (NanoDetNet).
   std::string architecture = "fcos-resnet-fpn";
   std::vector<int> widths = {16, 24, 48, 96, 160};

@@ -373,7 +373,7 @@ Gallery false_negative_gallery(const Evaluation& evaluation) {
     const float threshold = verdict_threshold(evaluation, judged.box.label);
     std::string found;
     if (found_below_threshold(evaluation, judged))
-      found = fmt::format("best score {:.2f}, below threshold {:.2f}", judged.best_score, threshold);
+      found = fmt::format("best confidence {:.1f}, below threshold {:.1f}", 100.0 * judged.best_score, 100.0 * threshold);
     else if (judged.best_score > 0)
       found = fmt::format("its {:.2f} prediction matched another box", judged.best_score);
     else if (judged.best_iou_any > 0)
@@ -539,8 +539,9 @@ std::string stroke_style(int label) {
   return fmt::format("stroke=\"{}\"", colour);
 }
 
+// Axes over [0, 1] × [0, 1]; x tick labels are multiplied by x_label_scale (100 for confidences).
 void svg_axes(std::string& out, const PlotArea& area, const std::string& x_title,
-              const std::string& y_title) {
+              const std::string& y_title, double x_label_scale = 1.0) {
   out += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" class="frame"/>)",
                      area.left, area.top, area.width, area.height);
   for (int tick = 0; tick <= 10; ++tick) {
@@ -558,9 +559,11 @@ void svg_axes(std::string& out, const PlotArea& area, const std::string& x_title
                        x, area.top + area.height, area.top + area.height + (major ? 5 : 3),
                        area.left - (major ? 5 : 3), y, area.left);
     if (major)
-      out += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" class="tx">{:.1f}</text>)"
+      out += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" class="tx">{}</text>)"
                          R"(<text x="{:.1f}" y="{:.1f}" class="ty">{:.1f}</text>)",
-                         x, area.top + area.height + 18, value, area.left - 8, y + 4, value);
+                         x, area.top + area.height + 18,
+                         x_label_scale == 1.0 ? fmt::format("{:.1f}", value) : fmt::format("{:.0f}", value * x_label_scale),
+                         area.left - 8, y + 4, value);
   }
   out += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" class="axis">{}</text>)", area.left + area.width / 2,
                      area.top + area.height + 38, html_escape(x_title));
@@ -577,7 +580,7 @@ std::string curve_svg(const Evaluation& evaluation, const std::vector<std::size_
       R"(<svg class="chart" data-chart="{}" viewBox="0 0 {:.0f} {:.0f}" role="img" aria-label="{}">)",
       pr ? "precision-recall" : "f1-confidence", area.svg_width, area.svg_height,
       pr ? "precision against recall per label" : "F1 against confidence threshold per label");
-  svg_axes(out, area, pr ? "recall" : "confidence threshold", pr ? "precision" : "F1");
+  svg_axes(out, area, pr ? "recall" : "confidence threshold (0-100)", pr ? "precision" : "F1", pr ? 1.0 : 100.0);
   const double legend_x = area.left + area.width + 24;
   for (std::size_t row = 0; row < labels.size(); ++row) {
     const std::size_t label = labels[row];
@@ -612,7 +615,7 @@ std::string curve_svg(const Evaluation& evaluation, const std::vector<std::size_
     const std::string detail =
         curve.empty() ? std::string("no detections")
                       : (pr ? fmt::format("AP50 {}", number(metrics.ap50, 2))
-                            : fmt::format("F1 {:.2f} at {:.2f}", metrics.f1, metrics.assumed_threshold));
+                            : fmt::format("F1 {:.2f} at confidence {:.1f}", metrics.f1, 100.0 * metrics.assumed_threshold));
     out += fmt::format(
         R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{2:.1f}" y2="{1:.1f}" class="legend-line" {3}/>)"
         R"(<text x="{4:.1f}" y="{5:.1f}" class="legend"><title>{6}</title>{7} <tspan class="muted">{8}</tspan></text>)",
@@ -748,7 +751,8 @@ void summary_html(std::string& out, const Evaluation& evaluation) {
   out +=
       R"(<section id="summary"><h2>Summary</h2>)"
       R"(<p class="note">Box-level numbers match predictions to labeled boxes at IoU 0.5, each label at its )"
-      R"(assumed threshold (the confidence with the best F1, as Rekognition Custom Labels reports).</p>)"
+      R"(assumed threshold (the confidence with the best F1, as Rekognition Custom Labels reports; every confidence )"
+      R"(and threshold here is on the 0–100 scale of <code>detect --min-confidence</code>).</p>)"
       R"(<table><tr><th class="name">metric</th><th>value</th><th class="name">what it says</th></tr>)";
   const auto row = [&](const std::string& name, double value, const std::string& description, bool graded) {
     out +=
@@ -835,10 +839,10 @@ void label_table_html(std::string& out, const Evaluation& evaluation) {
     graded(metrics.f1);
     graded(metrics.precision);
     graded(metrics.recall);
-    out += fmt::format("<td>{:.3f}</td>", metrics.assumed_threshold);
+    out += fmt::format("<td>{:.1f}</td>", 100.0 * metrics.assumed_threshold);
     if (other_thresholds)
       out += label < evaluation.thresholds.size()
-                 ? fmt::format("<td>{:.3f}</td>", evaluation.thresholds[label])
+                 ? fmt::format("<td>{:.1f}</td>", 100.0 * evaluation.thresholds[label])
                  : std::string("<td>\u2014</td>");
     out += fmt::format(R"(<td class="{}">{}</td><td>{}</td>)", grade(metrics.ap50), number(metrics.ap50),
                        number(metrics.ap50_95));

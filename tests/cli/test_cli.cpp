@@ -131,7 +131,8 @@ TEST_F(CliTest, TrainThenDetectInTheDetectCustomLabelsShape) {
   const auto model_json = nlohmann::json::parse(read_text(model + "/model.json"));
   EXPECT_EQ(model_json["format"], "logoscope-model");
   EXPECT_EQ(model_json["labels"], (nlohmann::json{"acme", "bolt"}));
-  EXPECT_EQ(model_json["thresholds"].size(), 2U);
+  EXPECT_EQ(model_json["min_confidence"].size(), 2U);
+  EXPECT_EQ(model_json["version"], 2);
 
   const std::string bad = dir_->write("not_an_image.jpg", "hello");
   const std::string image = dir_->file("images/synth_0000.jpg");

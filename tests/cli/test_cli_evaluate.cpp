@@ -151,7 +151,8 @@ TEST_F(EvaluateCliTest, ModelRunWritesTheEvaluationFolderAndSuggestionsMergeBack
   const auto model_json = nlohmann::json::parse(read_text(model + "/model.json"));
   for (std::size_t label = 0; label < 2; ++label) {
     const std::string name = model_json["labels"][label];
-    EXPECT_FLOAT_EQ(model_json["thresholds"][label].get<float>(), summary["thresholds"][name].get<float>());
+    // model.json shows confidences 0-100 (rounded to 0.01); summary.json keeps scores 0-1.
+    EXPECT_NEAR(model_json["min_confidence"][label].get<double>() / 100.0, summary["thresholds"][name].get<double>(), 1e-4);
   }
 
   // Scoring the written predictions again gives the same numbers.

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/image_inputs.hpp"
 #include "cli/suggest.hpp"
 #include "support/cli_runner.hpp"
@@ -131,6 +133,44 @@ TEST_F(CliOutputs, DetectWillNotReplaceResultsOrFillABusyDrawFolder) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("--out"));
   EXPECT_EQ(read_text(previous), "earlier results\n");
+}
+
+TEST_F(CliOutputs, AFractionGivenAsAConfidenceIsFlagged) {
+  // run_logoscope adds --quiet, which keeps warnings.
+  const auto run = run_logoscope({"detect", "--any-logo", manifest_, "--min-confidence", "0.706"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("is a confidence from 0 to 100"));
+  EXPECT_THAT(run.err, HasSubstr("Did you mean --min-confidence 70.6?"));
+  const auto fine = run_logoscope({"detect", "--any-logo", manifest_, "--min-confidence", "70.6"});
+  EXPECT_THAT(fine.err, Not(HasSubstr("Did you mean")));
+}
+
+TEST_F(CliOutputs, EvaluateReadsDetectCsvAndRefusesFilesThatAreNotDetections) {
+  const auto jsonl = run_logoscope({"detect", "--any-logo", manifest_, "--min-confidence", "0", "--out", dir_.file("d.jsonl")});
+  ASSERT_EQ(jsonl.exit_code, 0) << jsonl.err;
+  const auto csv = run_logoscope({"detect", "--any-logo", manifest_, "--min-confidence", "0", "--format", "csv", "--out",
+                                  dir_.file("d.csv")});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  const auto from_jsonl = run_logoscope({"evaluate", "--predictions", dir_.file("d.jsonl"), "--ground-truth", manifest_,
+                                         "--out", dir_.file("e1"), "--json"});
+  const auto from_csv = run_logoscope({"evaluate", "--predictions", dir_.file("d.csv"), "--ground-truth", manifest_,
+                                       "--out", dir_.file("e2"), "--json"});
+  ASSERT_EQ(from_csv.exit_code, from_jsonl.exit_code) << from_csv.err;
+  // The same detections in two formats score the same (CSV rounds confidences to 1e-4 points).
+  const auto a = nlohmann::json::parse(from_jsonl.out);
+  const auto b = nlohmann::json::parse(from_csv.out);
+  EXPECT_NEAR(a["metrics"]["map50"].get<double>(), b["metrics"]["map50"].get<double>(), 1e-3);
+  EXPECT_EQ(a["metrics"]["true_positives"], b["metrics"]["true_positives"]);
+
+  const std::string array = dir_.write("array.json", "[{\"image\": \"a.jpg\", \"CustomLabels\": []}]\n");
+  const auto refused_array = run_logoscope({"evaluate", "--predictions", array, "--ground-truth", manifest_, "--out", dir_.file("e3")});
+  EXPECT_EQ(refused_array.exit_code, 2);
+  EXPECT_THAT(refused_array.err, HasSubstr("a JSON array; predictions are JSON Lines"));
+  EXPECT_FALSE(fs::exists(dir_.file("e3/report.html")));
+  const auto refused_model = run_logoscope({"evaluate", "--predictions", manifest_, "--ground-truth", manifest_, "--out",
+                                            dir_.file("e4")});
+  EXPECT_EQ(refused_model.exit_code, 2);
+  EXPECT_THAT(refused_model.err, HasSubstr("no line is a detection record"));
 }
 
 }  // namespace
