@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -7,6 +8,7 @@
 #include "cli/cli_app.hpp"
 #include "cli/evaluation_output.hpp"
 #include "cli/modes.hpp"
+#include "core/paths.hpp"
 #include "eval/predictions.hpp"
 #include "model/model_info.hpp"
 
@@ -27,6 +29,20 @@ struct EvaluateArgs {
   int threads = 0;
   bool overwrite = false;
 };
+
+// Scores on images the model trained on are optimistic: say so (model.json lists their keys).
+void warn_if_training_images(const model::ModelInfo& info, const Dataset& truth, const std::string& model_dir) {
+  const auto train = info.datasets.find("train");
+  if (train == info.datasets.end() || !train->is_object() || !train->contains("image_keys")) return;
+  const auto keys = (*train)["image_keys"].get<std::vector<std::string>>();
+  std::size_t seen = 0;
+  for (const auto& sample : truth.samples) seen += std::binary_search(keys.begin(), keys.end(), image_key(sample.image)) ? 1 : 0;
+  if (seen > 0) {
+    spdlog::warn("{} of these {} images were used to train {}: scores on them are optimistic; evaluate on images the "
+                 "model has not seen",
+                 seen, truth.samples.size(), model_dir);
+  }
+}
 
 void check_usage(const EvaluateArgs& args) {
   if (args.model.empty() == args.predictions.empty()) {
@@ -63,6 +79,7 @@ int run_evaluate(const EvaluateArgs& args, const CommonOptions& common) {
     predictor_options.threads = args.threads;
     auto predictor = value_or_throw(infer::Predictor::load(args.model, predictor_options));
     info = predictor->info();
+    warn_if_training_images(info, truth, args.model);
     spdlog::info("running {} on {} images", args.model, truth.samples.size());
     detections = run_model_on_dataset(*predictor, truth, !common.quiet, problems, predictions_jsonl);
     if (args.thresholds == "model") {
@@ -80,6 +97,12 @@ int run_evaluate(const EvaluateArgs& args, const CommonOptions& common) {
   }
 
   const eval::Evaluation evaluation = eval::evaluate(truth, detections, options);
+  for (const auto& label : evaluation.metrics.labels) {
+    if (label.ground_truth > 0 && label.ground_truth < 10) {
+      spdlog::warn("label {}: only {} labeled boxes here; its F1 and assumed threshold can move a lot with one box",
+                   label.name, label.ground_truth);
+    }
+  }
   const eval::EvaluationSources sources{args.model, args.ground_truth, args.predictions};
   const auto folder = write_evaluation_folder(evaluation, sources, args.out, predictions_jsonl, args.suggest);
 

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "core/hash.hpp"
+
 namespace fs = std::filesystem;
 
 namespace logoscope {
@@ -41,6 +43,14 @@ bool same_file(const std::string& a, const std::string& b) {
   std::error_code ec;
   if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec);
   return fs::absolute(a, ec).lexically_normal() == fs::absolute(b, ec).lexically_normal();
+}
+
+std::string image_key(const std::string& ref) {
+  if (is_s3_uri(ref)) return hash_hex(fnv1a64(ref));
+  std::error_code ec;
+  auto canonical = std::filesystem::weakly_canonical(std::filesystem::path(ref), ec);
+  if (ec) canonical = std::filesystem::absolute(std::filesystem::path(ref), ec).lexically_normal();
+  return hash_hex(fnv1a64(canonical.string()));
 }
 
 }  // namespace logoscope

@@ -19,6 +19,11 @@ std::string ref_for_writing(const std::string& path, const std::string& out_dir)
 /// Folder holding `file` ("." when none).
 std::string parent_dir(const std::string& file);
 
+/// A short key that is the same for every spelling of one image's location (relative, absolute,
+/// through symbolic links; URIs as they are): 16 hex digits. model.json lists the keys of the
+/// training images so that `evaluate` can tell when it is scoring a model on them.
+std::string image_key(const std::string& ref);
+
 /// True when both name the same existing file (or the same normalised path when absent).
 bool same_file(const std::string& a, const std::string& b);
 

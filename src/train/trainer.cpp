@@ -13,6 +13,7 @@
 
 #include "core/files.hpp"
 #include "core/hash.hpp"
+#include "core/paths.hpp"
 #include "core/thread_pool.hpp"
 #include "eval/metrics_json.hpp"
 #include "model/fcos_head_ops.hpp"
@@ -32,6 +33,9 @@ namespace logoscope::train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Fewer test boxes than this make a label's assumed threshold a guess: say so.
+constexpr std::int64_t kFewTestBoxes = 10;
 
 void ema_update(model::DetectorImpl& ema, model::DetectorImpl& net, double decay) {
   torch::NoGradGuard no_grad;
@@ -349,7 +353,13 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     const Dataset test = in_model_labels(inputs.test, inputs.train.labels);
     const auto score = score_network(info, *ema, test, TrainProgress::Phase::kTesting, progress);
     for (std::size_t label = 0; label < score.metrics.labels.size(); ++label) {
-      info.thresholds[label] = score.metrics.labels[label].ground_truth > 0 ? score.metrics.labels[label].assumed_threshold : 0.5F;
+      const auto& metrics = score.metrics.labels[label];
+      info.thresholds[label] = metrics.ground_truth > 0 ? metrics.assumed_threshold : 0.5F;
+      if (metrics.ground_truth < kFewTestBoxes) {
+        spdlog::warn("label {}: its assumed threshold comes from only {} test boxes; a --test set with {} or more boxes "
+                     "of it gives a threshold (and scores) you can rely on",
+                     metrics.name, metrics.ground_truth, kFewTestBoxes);
+      }
     }
     summary.test_metrics = eval::metrics_to_json(score.metrics, false);
     info.metrics = summary.test_metrics;
@@ -366,8 +376,15 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   info.training["best_step"] = best_step;
   info.training["validation_images"] = validation.samples.size();
   const bool preloaded = !inputs.images.empty();
+  std::vector<std::string> image_keys;
+  if (!preloaded) {
+    for (const auto* part : {&inputs.train, &inputs.validation}) {
+      for (const auto& sample : part->samples) image_keys.push_back(image_key(sample.image));
+    }
+    std::sort(image_keys.begin(), image_keys.end());
+  }
   info.datasets = {{"train", {{"path", inputs.train_source}, {"images", preloaded ? inputs.images.size() : inputs.train.samples.size()},
-                              {"boxes", preloaded ? count_boxes(inputs.images) : inputs.train.box_count()}, {"hash", hash_hex(dataset_hash(inputs.train))}}},
+                              {"boxes", preloaded ? count_boxes(inputs.images) : inputs.train.box_count()}, {"hash", hash_hex(dataset_hash(inputs.train))}, {"image_keys", image_keys}}},
                    {"negatives", inputs.negatives.size()}};
   if (!inputs.test.samples.empty()) {
     info.datasets["test"] = {{"path", inputs.test_source}, {"images", inputs.test.samples.size()},

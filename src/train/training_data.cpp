@@ -117,6 +117,11 @@ Result<TrainingData> prepare_training_data(const TrainInputs& inputs, const Trai
   if (data.positives.empty()) {
     return Error{ErrorCode::kInvalidArgument, fmt::format("{}: none of the training images could be read", inputs.train_source)};
   }
+  if (data.skipped > 0) {
+    spdlog::warn("{} of {} images could not be read and are left out of training (each is named above); fix or remove "
+                 "them (`logoscope dataset validate` lists every problem)",
+                 data.skipped, train_set.samples.size() + negative_samples.size());
+  }
   data.instances = augment::collect_instances(data.positives);
   spdlog::info("training on {} images ({} labeled instances, {} negatives, {} unreadable skipped), {} labels",
                data.positives.size(), data.instances.size(), data.negatives.size(), data.skipped,

@@ -135,6 +135,26 @@ TEST_F(CliOutputs, DetectWillNotReplaceResultsOrFillABusyDrawFolder) {
   EXPECT_EQ(read_text(previous), "earlier results\n");
 }
 
+TEST_F(CliOutputs, SmallDataTrapsAreSaidOutLoud) {
+  // 8 images, no --test: the threshold comes from the few held-out boxes; evaluating on the training
+  // images is flagged; a missing training image is counted.
+  const auto manifest_text = read_text(manifest_);
+  const std::string with_missing = dir_.write("with_missing.manifest",
+                                              manifest_text + R"({"source-ref": "images/gone.jpg", "bounding-box": )"
+                                                              R"({"image_size": [{"width": 64, "height": 64, "depth": 3}], )"
+                                                              R"("annotations": [{"class_id": 0, "left": 1, "top": 1, "width": 20, "height": 20}]}, )"
+                                                              R"("bounding-box-metadata": {"class-map": {"0": "acme"}, "type": "groundtruth/object-detection"}})"
+                                                              "\n");
+  const auto trained = run_logoscope({"train", "--train", with_missing, "--out", dir_.file("m"), "--steps", "2",
+                                      "--batch-size", "2", "--input-size", "128", "--infer-size", "160", "--scratch"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_THAT(trained.err, HasSubstr("assumed threshold comes from only"));
+  EXPECT_THAT(trained.err, HasSubstr("could not be read and are left out of training"));
+  const auto evaluated = run_logoscope({"evaluate", "--model", dir_.file("m"), "--test", manifest_, "--out", dir_.file("e")});
+  EXPECT_THAT(evaluated.err, HasSubstr("were used to train"));
+  EXPECT_THAT(evaluated.err, HasSubstr("only"));
+}
+
 TEST_F(CliOutputs, AFractionGivenAsAConfidenceIsFlagged) {
   // run_logoscope adds --quiet, which keeps warnings.
   const auto run = run_logoscope({"detect", "--any-logo", manifest_, "--min-confidence", "0.706"});
