@@ -100,7 +100,7 @@ Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_dir,
   auto info = model::read_model_info(model_dir);
   if (!info) return info.error();
   // libtorch starts with one intra-op thread on these machines; use every core unless told.
-  torch::set_num_threads(options.threads > 0 ? options.threads : default_thread_count());
+  torch::set_num_threads(choose_thread_count(options.threads));
   auto net = model::load_network(*info, (fs::path(model_dir) / "weights.pt").string());
   if (!net) return net.error();
   auto predictor = create(std::move(info).value(), **net, options);

@@ -156,7 +156,7 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   std::error_code ec;
   fs::create_directories(model_dir, ec);
   if (ec) return Error{ErrorCode::kIo, fmt::format("{}: cannot create the model folder: {}", model_dir, ec.message())};
-  const int threads = config.threads > 0 ? config.threads : default_thread_count();
+  const int threads = choose_thread_count(config.threads);
   torch::set_num_threads(threads);
   torch::manual_seed(config.seed);
   const ProgressFn& progress = config.on_progress;
