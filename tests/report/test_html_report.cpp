@@ -348,7 +348,7 @@ TEST(HtmlReport, OneThumbnailPerFalsePositiveAndFalseNegative) {
   EXPECT_NE(fps.find("confusion"), std::string::npos);
   // Largest box first; a miss found below threshold says so.
   EXPECT_LT(fns.find("180\u00d7120 px"), fns.find("60\u00d760 px"));
-  EXPECT_NE(fns.find("best score 0.20, below threshold 0.50"), std::string::npos);
+  EXPECT_NE(fns.find("best confidence 20.0, below threshold 50.0"), std::string::npos);
   EXPECT_NE(fns.find("no prediction overlaps it"), std::string::npos);
   // The file name is shown, the full path in the tooltip.
   EXPECT_NE(fps.find(">second.jpg<"), std::string::npos);
@@ -498,7 +498,7 @@ TEST(HtmlReport, CurvesHaveOnePolylinePerLabel) {
   EXPECT_EQ(count_of(curves, "<polyline"), 4U);  // 2 labels × 2 charts
   EXPECT_NE(curves.find(">recall</text>"), std::string::npos);
   EXPECT_NE(curves.find(">precision</text>"), std::string::npos);
-  EXPECT_NE(curves.find(">confidence threshold</text>"), std::string::npos);
+  EXPECT_NE(curves.find(">confidence threshold (0-100)</text>"), std::string::npos);
   EXPECT_NE(curves.find(">0.6</text>"), std::string::npos);
 }
 
