@@ -90,20 +90,12 @@ void print_problems(const Problems& problems, std::size_t limit) {
 
 std::string base_model_to_start_from(const std::string& explicit_base, bool scratch, const std::string& architecture) {
   if (scratch || !explicit_base.empty()) return explicit_base;
-  if (auto builtin = model::find_builtin_base_model()) {
-    if (!architecture.empty()) {
-      auto info = model::read_model_info(*builtin);
-      if (info && info->architecture != architecture) {
-        spdlog::info("the built-in base model {} is a {} network; training a {} without it", *builtin,
-                     info->architecture, architecture);
-        return "";
-      }
-    }
-    spdlog::info("starting from the built-in base model {} (--scratch for random weights)", *builtin);
+  if (auto builtin = model::find_builtin_base_model(architecture)) {
+    spdlog::info("starting from the built-in base model {} (--scratch to start without it)", *builtin);
     return *builtin;
   }
-  spdlog::warn("no built-in base model found (looked in {}): training from scratch",
-               model::builtin_base_model_search_paths());
+  spdlog::warn("no built-in base model{} found (looked in {}): starting without one",
+               architecture.empty() ? "" : " for " + architecture, model::builtin_base_model_search_paths());
   return "";
 }
 

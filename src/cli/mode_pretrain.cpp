@@ -35,7 +35,8 @@ struct PretrainArgs {
   double learning_rate = 2e-3;
   std::uint64_t seed = 1;
   int threads = 0;
-  std::string architecture = "fcos-resnet-fpn";
+  std::string architecture = "nanodet-g";
+  double trunk_lr_scale = -1;
   bool resume = false;
   bool json = false;
   bool overwrite = false;
@@ -72,6 +73,7 @@ int run_pretrain(const PretrainArgs& args, const CommonOptions& common) {
   config.train.resume = args.resume;
   config.train.on_progress = train::console_progress(!common.quiet);
   config.train.architecture = args.architecture;
+  config.train.trunk_lr_scale = args.trunk_lr_scale;
   // Many scenes and one label: validate more often than a few-shot run and stop late.
   config.train.validations = 12;
   config.train.patience = 6;
@@ -106,10 +108,10 @@ void register_pretrain(CLI::App& app, RunState& state, const CommonOptions& comm
       "pretrain",
       "Grow a base model: a class-agnostic \"logo\" detector learnt from generated scenes (CC0 brand\n"
       "marks from simple-icons and made-up wordmarks in Debian's fonts, painted, bent and degraded\n"
-      "on generated backgrounds; docs/marks.md). `logoscope train` starts from models/base, made\n"
-      "this way (models/base/MODEL_CARD.md has the exact command). Same options, same scenes.\n"
-      "Needs the icon set once: scripts/fetch-marks.sh (npm).\n"
-      "Example: logoscope pretrain --out base --time-budget 45m --exclude-flickrlogos27");
+      "on generated backgrounds; docs/marks.md), starting from NanoDet-g's COCO weights. `logoscope\n"
+      "train` starts from models/base, made this way (models/base/MODEL_CARD.md has the exact command).\n"
+      "Same options, same scenes. Needs the icon set once: scripts/fetch-marks.sh (npm).\n"
+      "Example: logoscope pretrain --out base --steps 4000 --exclude-flickrlogos27");
   cmd->add_option("--out", args->out, "Model folder to write (scenes/ inside holds the held-out scenes)")->required();
   cmd->add_option("--icons", args->icons, "simple-icons' icons/ folder, or none (wordmarks only)")->capture_default_str();
   cmd->add_option("--photos", args->photos, "A folder of photos to use as some of the backgrounds (none by default)");
@@ -133,10 +135,13 @@ void register_pretrain(CLI::App& app, RunState& state, const CommonOptions& comm
       ->capture_default_str()->check(CLI::Range(64, 2048));
   cmd->add_option("--lr", args->learning_rate, "Peak learning rate (AdamW)")->capture_default_str();
   cmd->add_option("--architecture", args->architecture,
-                  "Network: fcos-resnet-fpn (random start) or nanodet-g (from NanoDet-g's COCO weights,\n"
-                  "scripts/fetch-pretrained.sh)")
+                  "Network: nanodet-g (from NanoDet-g's COCO weights, scripts/fetch-pretrained.sh) or\n"
+                  "fcos-resnet-fpn (from random weights)")
       ->check(CLI::IsMember({"fcos-resnet-fpn", "nanodet-g"}))
       ->capture_default_str();
+  cmd->add_option("--trunk-lr-scale", args->trunk_lr_scale,
+                  "Learning-rate factor for NanoDet-g's COCO trunk (default 0.3; models/base used 0.1)")
+      ->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--seed", args->seed, "Seed of the scenes, augmentation and initial weights")->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "Continue from the checkpoint in --out (the scenes are regenerated)");

@@ -38,6 +38,8 @@ struct TrainArgs {
   std::string architecture;
   int freeze = 0;
   std::int64_t steps = 0;
+  double trunk_lr_scale = -1;
+  double hard_negatives = 1.0;
   std::vector<std::string> no_flip;
   bool no_flips = false;
   bool no_copy_paste = false;
@@ -103,6 +105,8 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   config.architecture = args.architecture;
   config.freeze = args.freeze;
   config.max_steps = args.steps;
+  config.trunk_lr_scale = args.trunk_lr_scale;
+  config.hard_negative_weight = args.hard_negatives;
   config.base_model = args.resume ? args.base : base_model_to_start_from(args.base, args.scratch, args.architecture);
   config.on_progress = train::console_progress(!common.quiet);
   if (args.no_flips) config.augment.flip_prob = 0;
@@ -138,8 +142,8 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   CLI::App* cmd = app.add_subcommand(
       "train",
       "Train a detector from labeled images on the CPU, within a time budget. Training starts from\n"
-      "logoscope's built-in base model (pretrained on generated brand marks, models/base) unless\n"
-      "--scratch or --base says otherwise.\n"
+      "logoscope's built-in base model (NanoDet-g's COCO weights trained further on generated brand\n"
+      "marks, models/base) unless --scratch, --base or --architecture says otherwise.\n"
       "TRAIN/TEST: any dataset format (Ground Truth manifest, COCO, YOLO, VOC). Without --test,\n"
       "20% of TRAIN is held out for testing, as Rekognition does. Photos without any of your\n"
       "logos (--negatives) cut false positives markedly. The model folder gets model.json (labels,\n"
@@ -177,6 +181,13 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
                   "Network: fcos-resnet-fpn or nanodet-g (NanoDet-g, COCO-pretrained; needs\n"
                   "scripts/fetch-pretrained.sh). Default: the base model's")
       ->check(CLI::IsMember({"fcos-resnet-fpn", "nanodet-g"}));
+  cmd->add_option("--trunk-lr-scale", args->trunk_lr_scale,
+                  "Learning-rate factor for the pretrained trunk (default: 0.3 for nanodet-g, 1 for fcos-resnet-fpn)")
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--hard-negatives", args->hard_negatives,
+                  "How strongly negative photos the network mistakes for logos are preferred (0 = uniform)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--freeze", args->freeze,
                   "nanodet-g: keep the first parts fixed (1 = stem, 2 = + stage 1, … 5 = the whole backbone)")
       ->check(CLI::Range(0, 5));

@@ -5,6 +5,7 @@
 #include <system_error>
 #include <vector>
 
+#include "model/model_info.hpp"
 
 namespace fs = std::filesystem;
 
@@ -28,14 +29,19 @@ std::vector<fs::path> candidate_dirs() {
 
 }  // namespace
 
-std::optional<std::string> find_builtin_base_model() {
+std::optional<std::string> find_builtin_base_model(const std::string& architecture) {
   if (const char* env = std::getenv("LOGOSCOPE_BASE_MODEL"); env != nullptr) {
     const std::string value = env;
     if (value.empty() || value == "none") return std::nullopt;
     return value;  // an explicit choice: a wrong path must fail loudly where it is used
   }
   for (const auto& dir : candidate_dirs()) {
-    if (is_model_dir(dir)) return dir.string();
+    for (const auto& folder : {dir, fs::path(dir.string() + "-" + architecture)}) {
+      if (!is_model_dir(folder)) continue;
+      if (architecture.empty()) return folder.string();
+      auto info = read_model_info(folder.string());
+      if (info && info->architecture == architecture) return folder.string();
+    }
   }
   return std::nullopt;
 }

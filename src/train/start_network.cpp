@@ -71,7 +71,7 @@ Result<StartedNetwork> start_network(const std::vector<std::string>& labels, con
   // NanoDet-g's trunk holds COCO features (and logo features on top in a nanodet-g base): fine-tune
   // it gently while the new outputs learn fast.
   const bool pretrained_trunk = architecture == model::kNanoDetArchitecture;
-  started.trunk_lr_scale = config.trunk_lr_scale >= 0 ? config.trunk_lr_scale : (pretrained_trunk ? 0.1 : 1.0);
+  started.trunk_lr_scale = config.trunk_lr_scale >= 0 ? config.trunk_lr_scale : (pretrained_trunk ? 0.3 : 1.0);
   started.start["trunk_lr_scale"] = started.trunk_lr_scale;
   return started;
 }

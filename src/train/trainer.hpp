@@ -52,7 +52,8 @@ struct TrainConfig {
   int batch_size = 16;
   double learning_rate = 2e-3;
   /// Learning-rate factor for the pretrained trunk (everything but the detection head's outputs);
-  /// < 0: the architecture's default (1 for fcos-resnet-fpn, 0.1 for nanodet-g from COCO).
+  /// < 0: the architecture's default (1 for fcos-resnet-fpn, 0.3 for nanodet-g: chosen on the
+  /// FlickrLogos-27 development split, where 0.1 gave mAP50 0.587, 0.3 0.646 and 1.0 0.182).
   double trunk_lr_scale = -1;
   double weight_decay = 5e-4;
   double ema_decay = 0.998;

@@ -84,20 +84,25 @@ TEST(Pretrain, RejectsAnEmptySceneCountAndAnEmptyLibrary) {
   EXPECT_FALSE(result.error().message.empty());
 }
 
-// models/base is committed with the source: `logoscope train` and `detect --any-logo` find it.
+// models/base (nanodet-g) and models/base-fcos-resnet-fpn are committed with the source: `logoscope
+// train` and `detect --any-logo` find them, each says how it was made, and fine-tuning takes over
+// every tensor of a one-label base.
 TEST(BaseModel, ShipsWithTheSourceTreeAndSaysHowItWasMade) {
   if (std::getenv("LOGOSCOPE_BASE_MODEL") != nullptr) GTEST_SKIP() << "LOGOSCOPE_BASE_MODEL overrides models/base";
-  const auto dir = model::find_builtin_base_model();
-  ASSERT_TRUE(dir) << "looked in " << model::builtin_base_model_search_paths();
-  const auto info = model::read_model_info(*dir);
-  ASSERT_TRUE(info) << info.error().message;
-  EXPECT_EQ(info->labels, std::vector<std::string>{kAnyLogoLabel});
-  EXPECT_TRUE(info->training.contains("pretraining"));
-  EXPECT_TRUE(fs::exists(fs::path(*dir) / "MODEL_CARD.md"));
-  model::DetectorNet net(model::NetConfig::small(1));
-  const auto init = model::init_from_base(*net, *dir);
-  ASSERT_TRUE(init) << init.error().message;
-  EXPECT_EQ(init->skipped, 0);
+  for (const std::string architecture : {"", "nanodet-g", "fcos-resnet-fpn"}) {
+    const auto dir = model::find_builtin_base_model(architecture);
+    ASSERT_TRUE(dir) << architecture << ": looked in " << model::builtin_base_model_search_paths();
+    const auto info = model::read_model_info(*dir);
+    ASSERT_TRUE(info) << info.error().message;
+    EXPECT_EQ(info->architecture, architecture.empty() ? "nanodet-g" : architecture) << *dir;
+    EXPECT_EQ(info->labels, std::vector<std::string>{kAnyLogoLabel});
+    EXPECT_TRUE(info->training.contains("pretraining"));
+    EXPECT_TRUE(fs::exists(fs::path(*dir) / "MODEL_CARD.md")) << *dir;
+    auto net = model::build_network(*info);
+    const auto init = model::init_from_base(*net, *dir);
+    ASSERT_TRUE(init) << init.error().message;
+    EXPECT_EQ(init->skipped, 0);
+  }
 }
 
 }  // namespace
