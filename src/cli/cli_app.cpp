@@ -12,6 +12,63 @@
 
 namespace logoscope::cli {
 
+namespace {
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 success; 1 the input had problems (some files bad, validation failed); 2 usage error\n"
+    "or unusable input; 3 internal error. Option names mean the same in every command (docs/cli.md).";
+
+void add_footer(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    sub->footer(kExitCodes);
+    add_footer(*sub);
+  }
+}
+
+void collect_options(const CLI::App& app, const std::string& path,
+                     std::vector<std::pair<std::string, std::vector<std::string>>>& out) {
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    const std::string name = path.empty() ? sub->get_name() : path + " " + sub->get_name();
+    std::vector<std::string> options;
+    for (const CLI::Option* option : sub->get_options()) {
+      for (const auto& long_name : option->get_lnames()) {
+        if (long_name != "help") options.push_back("--" + long_name);
+      }
+    }
+    out.emplace_back(name, options);
+    collect_options(*sub, name, out);
+  }
+}
+
+void configure_app(CLI::App& app, RunState& state, CommonOptions& common) {
+  app.set_version_flag("--version", std::string("logoscope ") + LOGOSCOPE_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.option_defaults()->always_capture_default();
+  app.footer(kExitCodes);
+  app.add_flag("-q,--quiet", common.quiet, "Only print warnings and errors on stderr");
+  app.add_flag("-v,--verbose", common.verbose, "Print debug details on stderr");
+  register_demo(app, state, common);
+  register_dataset(app, state, common);
+  register_train(app, state, common);
+  register_pretrain(app, state, common);
+  register_evaluate(app, state, common);
+  register_detect(app, state, common);
+  add_footer(app);
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::vector<std::string>>> command_options() {
+  CLI::App app;
+  RunState state;
+  CommonOptions common;
+  configure_app(app, state, common);
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  collect_options(app, "", out);
+  return out;
+}
+
 int run_cli(int argc, char** argv) {
   CLI::App app{
       "logoscope — train and run custom logo detectors on your own machine.\n"
@@ -25,19 +82,9 @@ int run_cli(int argc, char** argv) {
       "Any logo:    logoscope detect --any-logo photos/   (built-in base model, no training)\n"
       "Help on a command:  logoscope dataset validate --help",
       "logoscope"};
-  app.set_version_flag("--version", std::string("logoscope ") + LOGOSCOPE_VERSION);
-  app.require_subcommand(1);
-  app.fallthrough();
   CommonOptions common;
-  app.add_flag("-q,--quiet", common.quiet, "Only print warnings and errors on stderr");
-  app.add_flag("-v,--verbose", common.verbose, "Print debug details on stderr");
   RunState state;
-  register_demo(app, state, common);
-  register_dataset(app, state, common);
-  register_train(app, state, common);
-  register_pretrain(app, state, common);
-  register_evaluate(app, state, common);
-  register_detect(app, state, common);
+  configure_app(app, state, common);
   app.parse_complete_callback([&] {
     init_logging(common.quiet ? Verbosity::kQuiet : common.verbose ? Verbosity::kVerbose : Verbosity::kNormal);
   });

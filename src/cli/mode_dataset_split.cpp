@@ -76,7 +76,7 @@ void register_dataset_split(CLI::App& dataset_cmd, RunState& state, const Common
       "Writes OUT/train.<ext> and OUT/test.<ext> (folders for yolo/voc).\n"
       "Example: logoscope dataset split all.manifest --out splits --test-fraction 0.2 --seed 7");
   cmd->add_option("data", args->data, "Dataset to split")->required();
-  add_format_option(*cmd, "--format", args->format, "Format of DATA");
+  add_format_option(*cmd, "--from", args->format, "Format of DATA");
   cmd->add_option("--out", args->out_dir, "Folder for train and test")->required();
   add_format_option(*cmd, "--to", args->to, "Output format (default: as DATA)");
   cmd->add_option("--test-fraction", args->test_fraction, "Share of images for test")

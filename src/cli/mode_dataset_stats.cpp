@@ -39,7 +39,7 @@ void register_dataset_stats(CLI::App& dataset_cmd, RunState& state, const Common
       "stats", "Count images, boxes per label and box sizes (no image is opened).\n"
                "Example: logoscope dataset stats train.manifest --json");
   cmd->add_option("data", args->data, "Dataset to count")->required();
-  add_format_option(*cmd, "--format", args->format, "Format of DATA");
+  add_format_option(*cmd, "--from", args->format, "Format of DATA");
   cmd->add_flag("--json", args->json, "Print JSON on stdout");
   cmd->callback([args, &state] { state.exit_code = run_stats(*args); });
 }

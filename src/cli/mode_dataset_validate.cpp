@@ -89,14 +89,14 @@ void register_dataset_validate(CLI::App& dataset_cmd, RunState& state, const Com
       "Example: logoscope dataset validate train.manifest --test test.manifest --fix clean.manifest");
   cmd->add_option("data", args->data, "Dataset: .manifest/.jsonl, COCO .json, YOLO folder or data.yaml, VOC folder or .xml")
       ->required();
-  add_format_option(*cmd, "--format", args->format, "Format of DATA");
+  add_format_option(*cmd, "--from", args->format, "Format of DATA");
   cmd->add_option("--test", args->test, "A test dataset: also validated, and checked for images shared with DATA");
   add_format_option(*cmd, "--test-format", args->test_format, "Format of --test");
   cmd->add_flag("--json", args->json, "Print the report as JSON on stdout (every problem listed)");
   cmd->add_option("--fix", args->fix_out,
                   "Write a cleaned copy here (never over the input): unusable images, degenerate, outside and "
                   "duplicate boxes and duplicate images dropped; boxes clipped; image sizes corrected");
-  add_format_option(*cmd, "--fix-format", args->fix_format, "Format of the --fix output (default: same as DATA)");
+  add_format_option(*cmd, "--to", args->fix_format, "Format of the --fix output (default: same as DATA)");
   cmd->add_flag("--headers-only", args->headers_only, "Read image headers only (faster; misses truncated files)");
   cmd->add_option("--min-box-size", args->min_box_side, "Flag boxes with a side below this many pixels")
       ->capture_default_str()->check(CLI::NonNegativeNumber);

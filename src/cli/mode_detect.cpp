@@ -339,16 +339,16 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
                   "0-100; omitted: each label's assumed threshold from the model's evaluation; 0: everything")
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--max-results", args->max_results,
-                  "Keep the top N labels per image by confidence (0 = all)");
+                  "Keep at most N detections per image, the most confident (0 = all), as MaxResults");
   cmd->add_option("--labels", args->labels, "Only report these labels");
   cmd->add_option("--out", args->out, "Write the results here instead of stdout");
-  cmd->add_option("--format", args->format,
+  cmd->add_option("--to", args->format,
                   "jsonl (default) or csv: image,label,confidence,left,top,width,height,x0,y0,x1,y1,error")
       ->check(CLI::IsMember({"jsonl", "csv"}));
   cmd->add_option("--draw", args->draw_dir, "Write annotated copies of the images into this folder");
   cmd->add_flag("--class-agnostic-nms", args->class_agnostic,
                 "Let boxes of different labels suppress each other");
-  cmd->add_option("--size", args->long_side,
+  cmd->add_option("--infer-size", args->long_side,
                   "Resize images so their long side is this (default: the model's)")
       ->check(CLI::Range(32, 16384));
   cmd->add_option("--tile", args->tile,
@@ -361,7 +361,7 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
   cmd->add_option("--tile-overlap", args->tile_overlap,
                   "Tile overlap in pixels (default: the largest logo the resized whole image may miss)")
       ->check(CLI::Range(0, 4096));
-  cmd->add_option("--batch", args->batch,
+  cmd->add_option("--batch-size", args->batch,
                   "Images of the same size that share a network pass when already decoded (needs --jobs > 0)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));

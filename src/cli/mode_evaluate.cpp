@@ -162,7 +162,7 @@ void register_evaluate(CLI::App& app, RunState& state, const CommonOptions& comm
                   "JSON Lines of detections to score (the output of `logoscope detect`, or any detector's)");
   cmd->add_option("--test,--ground-truth", args->ground_truth, "Labeled images to score against (any format)")
       ->required();
-  add_format_option(*cmd, "--format", args->format, "Format of the ground truth");
+  add_format_option(*cmd, "--from", args->format, "Format of the ground truth");
   cmd->add_option("--out", args->out, "Folder for the evaluation files")->required();
   cmd->add_option("--suggest", args->suggest, "Also write the suggested-labels patch to this manifest");
   cmd->add_option(

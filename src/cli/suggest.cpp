@@ -87,6 +87,15 @@ std::string suggest_for(const CLI::App& app, const std::vector<std::string>& arg
       const std::string name = arg.substr(0, arg.find('='));
       const auto known = long_options(current);
       if (std::find(known.begin(), known.end(), name) == known.end()) {
+        // Options renamed so that one name means one thing in every command (docs/cli.md).
+        static const std::vector<std::pair<std::string, std::string>> kRenamed = {
+            {"--format", "--from (the format of a dataset read) or --to (the format written)"},
+            {"--fix-format", "--to"},
+            {"--size", "--infer-size"},
+            {"--batch", "--batch-size"}};
+        for (const auto& [old_name, new_name] : kRenamed) {
+          if (name == old_name) return fmt::format("option {} was renamed: use {}", old_name, new_name);
+        }
         const std::string where = command_path(current);
         const std::string guess = closest(name, known);
         return fmt::format("unknown option {}{}{}", name, where.empty() ? "" : fmt::format(" for `{}`", where),

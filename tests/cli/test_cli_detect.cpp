@@ -170,7 +170,7 @@ TEST_F(DetectCliTest, BadFilesAreErrorLinesAndTheRunGoesOn) {
 TEST_F(DetectCliTest, CsvHasOneRowPerDetectionAndARowForEveryImage) {
   const std::string text = dir_->write("bad,name.jpg", "hello");
   const auto result = run_logoscope(
-      {"detect", "--model", model_, image(0), image(1), text, "--format", "csv", "--min-confidence", "0"});
+      {"detect", "--model", model_, image(0), image(1), text, "--to", "csv", "--min-confidence", "0"});
   EXPECT_EQ(result.exit_code, 1);
   const auto lines = lines_of(result.out);
   ASSERT_GE(lines.size(), 4U);
@@ -196,7 +196,7 @@ TEST_F(DetectCliTest, CsvHasOneRowPerDetectionAndARowForEveryImage) {
   EXPECT_EQ(rows_per_image[text], 1);
   // Nothing above 100 %: one empty row per image.
   const auto none =
-      run_logoscope({"detect", "--model", model_, image(0), "--format", "csv", "--min-confidence", "100"});
+      run_logoscope({"detect", "--model", model_, image(0), "--to", "csv", "--min-confidence", "100"});
   EXPECT_EQ(lines_of(none.out), (std::vector<std::string>{lines[0], image(0) + ",,,,,,,,,,,"}));
 }
 
@@ -256,7 +256,7 @@ TEST_F(DetectCliTest, BatchedImagesGetWhatOneAtATimeGets) {
   std::vector<std::string> base = {"detect", "--model", model_, "--min-confidence", "0", "--tile", "off"};
   for (int i = 0; i < 4; ++i) base.push_back(image(i));
   auto batched = base;
-  batched.insert(batched.end(), {"--jobs", "1", "--batch", "4"});
+  batched.insert(batched.end(), {"--jobs", "1", "--batch-size", "4"});
   auto single = base;
   single.insert(single.end(), {"--jobs", "0"});
   const auto a = json_lines(run_logoscope(batched).out);

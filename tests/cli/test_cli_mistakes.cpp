@@ -168,7 +168,7 @@ TEST_F(CliOutputs, AFractionGivenAsAConfidenceIsFlagged) {
 TEST_F(CliOutputs, EvaluateReadsDetectCsvAndRefusesFilesThatAreNotDetections) {
   const auto jsonl = run_logoscope({"detect", "--any-logo", manifest_, "--min-confidence", "0", "--out", dir_.file("d.jsonl")});
   ASSERT_EQ(jsonl.exit_code, 0) << jsonl.err;
-  const auto csv = run_logoscope({"detect", "--any-logo", manifest_, "--min-confidence", "0", "--format", "csv", "--out",
+  const auto csv = run_logoscope({"detect", "--any-logo", manifest_, "--min-confidence", "0", "--to", "csv", "--out",
                                   dir_.file("d.csv")});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   const auto from_jsonl = run_logoscope({"evaluate", "--predictions", dir_.file("d.jsonl"), "--ground-truth", manifest_,
