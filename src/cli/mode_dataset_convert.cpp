@@ -5,6 +5,7 @@
 
 #include "cli/cli_app.hpp"
 #include "cli/modes.hpp"
+#include "core/text.hpp"
 
 namespace logoscope::cli {
 
@@ -30,11 +31,12 @@ int run_convert(const ConvertArgs& args) {
   options.copy_images = args.copy_images;
   auto written = dataset::write_dataset(data, args.output, to, options);
   if (!written) throw Failure(written.error());
-  std::cout << fmt::format("converted {} images, {} boxes, {} labels from {} to {}: {}\n", data.samples.size(),
-                           data.box_count(), data.labels.size(), dataset::dataset_format_name(from),
+  std::cout << fmt::format("converted {}, {}, {} from {} to {}: {}\n", count_of(data.samples.size(), "image"),
+                           count_of(data.box_count(), "box", "boxes"), count_of(data.labels.size(), "label"), dataset::dataset_format_name(from),
                            dataset::dataset_format_name(to), args.output);
   if (!problems.empty()) {
-    std::cerr << fmt::format("{} problems while reading (kept as read unless said otherwise):\n", problems.size());
+    std::cerr << fmt::format("{} while reading (kept as read unless said otherwise):\n",
+                             count_of(problems.size(), "problem"));
     print_problems(problems, 20);
     return kExitProblems;
   }

@@ -6,6 +6,7 @@
 #include "cli/cli_app.hpp"
 #include "cli/modes.hpp"
 #include "dataset/merge.hpp"
+#include "core/text.hpp"
 
 namespace logoscope::cli {
 
@@ -38,7 +39,7 @@ int run_merge(const MergeArgs& args) {
       summary.boxes_added, summary.images_changed, summary.boxes_already_present, summary.images_not_in_base,
       merged.samples.size(), merged.box_count(), merged.labels.size(), args.output);
   if (!problems.empty()) {
-    std::cerr << fmt::format("{} problems:\n", problems.size());
+    std::cerr << count_of(problems.size(), "problem") << ":\n";
     print_problems(problems, 20);
     return kExitProblems;
   }

@@ -4,6 +4,7 @@
 #include "cli/cli_app.hpp"
 #include "cli/modes.hpp"
 #include "dataset/stats.hpp"
+#include "core/text.hpp"
 
 namespace logoscope::cli {
 
@@ -26,9 +27,12 @@ int run_stats(const StatsArgs& args) {
     std::cout << json.dump(2) << "\n";
   } else {
     std::cout << dataset::format_summary(summary);
-    if (!problems.empty()) std::cout << problems.size() << " problems while reading: run `logoscope dataset validate`\n";
+    if (!problems.empty()) {
+      std::cout << count_of(problems.size(), "problem") << " while reading: run `logoscope dataset validate`\n";
+    }
   }
-  return kExitOk;
+  // Counts from a dataset that could not be read whole are not the dataset's counts.
+  return problems.empty() ? kExitOk : kExitProblems;
 }
 
 }  // namespace

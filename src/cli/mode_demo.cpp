@@ -62,7 +62,8 @@ int run_demo(const DemoArgs& args, const CommonOptions& common) {
   if (report.error_count() > 0) return kExitProblems;
   if (args.no_train) return kExitOk;
 
-  spdlog::info("3/5 splitting 75/25 and training for {}", args.time_budget);
+  spdlog::info("3/5 splitting 75/25 and training for {}",
+               args.time_budget.empty() ? fmt::format("{} steps", args.steps) : args.time_budget);
   dataset::SplitOptions split;
   split.test_fraction = 0.25;
   split.seed = args.seed;

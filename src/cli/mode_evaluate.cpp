@@ -11,6 +11,7 @@
 #include "core/paths.hpp"
 #include "eval/predictions.hpp"
 #include "model/model_info.hpp"
+#include "core/text.hpp"
 
 namespace logoscope::cli {
 
@@ -135,7 +136,8 @@ int run_evaluate(const EvaluateArgs& args, const CommonOptions& common) {
   std::size_t errors = 0;
   for (const auto& problem : problems) errors += problem.severity == Severity::kError ? 1 : 0;
   if (!problems.empty()) {
-    std::cerr << fmt::format("{} problems ({} errors) in the inputs:\n", problems.size(), errors);
+    std::cerr << fmt::format("{} ({}) in the inputs:\n", count_of(problems.size(), "problem"),
+                             count_of(errors, "error"));
     print_problems(problems, 20);
   }
   return errors > 0 ? kExitProblems : kExitOk;

@@ -12,6 +12,7 @@
 #include "eval/metrics_json.hpp"
 #include "train/console_progress.hpp"
 #include "train/trainer.hpp"
+#include "core/text.hpp"
 
 namespace logoscope::cli {
 
@@ -85,7 +86,7 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
     inputs.test_source = args.train + " (20% held out)";
   }
   if (!problems.empty()) {
-    spdlog::warn("{} problems while reading the data (run `logoscope dataset validate`):", problems.size());
+    spdlog::warn("{} while reading the data (run `logoscope dataset validate`):", count_of(problems.size(), "problem"));
     print_problems(problems, 10);
   }
   inputs.negatives = value_or_throw(expand_image_inputs(args.negatives));

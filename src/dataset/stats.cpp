@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include "core/text.hpp"
 
 namespace logoscope::dataset {
 
@@ -85,8 +86,9 @@ nlohmann::json summary_to_json(const DatasetSummary& summary) {
 
 std::string format_summary(const DatasetSummary& summary) {
   std::ostringstream out;
-  out << fmt::format("{} images ({} without boxes), {} boxes, {} labels\n", summary.images,
-                     summary.images_without_boxes, summary.boxes, summary.labels.size());
+  out << fmt::format("{} ({} without boxes), {}, {}\n", count_of(summary.images, "image"),
+                     summary.images_without_boxes, count_of(summary.boxes, "box", "boxes"),
+                     count_of(summary.labels.size(), "label"));
   std::size_t width = 5;
   for (const auto& label : summary.labels) width = std::max(width, label.size());
   out << fmt::format("  {:<{}}  {:>7}  {:>7}\n", "label", width, "images", "boxes");

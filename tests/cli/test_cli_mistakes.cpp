@@ -88,6 +88,21 @@ TEST_F(CliOutputs, BadDurationIsRefusedBeforeTheDataIsRead) {
   EXPECT_FALSE(fs::exists(dir_.file("m")));
 }
 
+TEST_F(CliOutputs, StatsOnADatasetWithBrokenLinesSaysSoAndExitsOne) {
+  // One line of the manifest is not JSON: the counts cover what could be read, and the exit code
+  // says they are not the whole dataset's.
+  std::string text = read_text(manifest_);
+  text += "{not json\n";
+  const std::string broken = dir_.write("broken.manifest", text);
+  const auto run = run_logoscope({"dataset", "stats", broken});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("1 problem while reading"));
+  EXPECT_THAT(run.out, HasSubstr("8 images"));
+  const auto clean = run_logoscope({"dataset", "stats", manifest_});
+  EXPECT_EQ(clean.exit_code, 0) << clean.err;
+  EXPECT_THAT(clean.out, Not(HasSubstr("problem")));
+}
+
 TEST_F(CliOutputs, ConvertNeverReplacesAFileUnlessTold) {
   const std::string unrelated = dir_.write("existing.manifest", "precious\n");
   const auto refused = run_logoscope({"dataset", "convert", manifest_, unrelated});

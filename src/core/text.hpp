@@ -1,0 +1,14 @@
+#pragma once
+// Small helpers for the words people read in summaries.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace logoscope {
+
+// "1 label", "2 labels", "0 labels"; `plural` when the word does not just take an "s"
+// (count_of(2, "box", "boxes")).
+std::string count_of(std::size_t count, std::string_view singular, std::string_view plural = {});
+
+}  // namespace logoscope
