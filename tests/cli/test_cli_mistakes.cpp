@@ -34,6 +34,11 @@ TEST(CliMistakes, TyposGetADidYouMean) {
       {{"detect", "--modle", "m", "x.jpg"}, "unknown option --modle for `detect`: did you mean --model?"},
       {{"train", "--budget", "5m", "--train", "a", "--out", "b"}, "unknown option --budget for `train`: did you mean --time-budget?"},
       {{"evaluate", "--predicitons", "p.jsonl"}, "did you mean --predictions?"},
+      // Options renamed for one vocabulary answer with their new spelling (docs/cli.md).
+      {{"detect", "--model", "m", "--format", "csv", "x.jpg"}, "option --format was renamed: use --from"},
+      {{"dataset", "validate", "x.manifest", "--fix-format", "coco"}, "option --fix-format was renamed: use --to"},
+      {{"detect", "--model", "m", "--size", "640", "x.jpg"}, "option --size was renamed: use --infer-size"},
+      {{"detect", "--model", "m", "--batch", "2", "x.jpg"}, "option --batch was renamed: use --batch-size"},
   };
   for (const auto& c : cases) {
     const auto run = run_logoscope(c.args);
