@@ -595,7 +595,7 @@ void run_part(const Args& args, const std::string& model_dir, const std::vector<
         rates.push_back(images_per_second(*predictor, *run.paths, run.jobs, run.batch));
       const Spread s = spread(rates);
       std::cout << fmt::format(
-          "  {:<32} --jobs {} --batch {}: {:6.1f} images/s [{:.1f}-{:.1f}]; peak RSS {:.0f} MiB\n", run.what,
+          "  {:<32} --jobs {} --batch-size {}: {:6.1f} images/s [{:.1f}-{:.1f}]; peak RSS {:.0f} MiB\n", run.what,
           run.jobs, run.batch, s.median, s.min, s.max, peak_rss_mib());
       report["folder"].push_back(
           {{"folder", run.what}, {"jobs", run.jobs}, {"batch", run.batch}, {"images_per_s", to_json(s)}});

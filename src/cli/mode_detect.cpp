@@ -320,12 +320,12 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
       "detect",
       "Find logos in images with a trained model. Prints one JSON line per image in the shape of\n"
       "Rekognition's DetectCustomLabels response (CustomLabels[].Name, Confidence 0-100,\n"
-      "Geometry.BoundingBox ratios) plus \"image\" and pixel boxes, or CSV rows with --format csv.\n"
+      "Geometry.BoundingBox ratios) plus \"image\" and pixel boxes, or CSV rows with --to csv.\n"
       "Large images are also scanned in overlapping tiles at full resolution (--tile).\n"
       "An unreadable image gets an \"error\" line and exit code 1 at the end; the run goes on.\n"
       "Example: logoscope detect --model model photos/ 'scans/*.tif' --min-confidence 50 --draw annotated/\n"
       "         logoscope detect --any-logo photos/ --draw annotated/   (any logo, no training)\n"
-      "         find . -name '*.jpg' | logoscope detect --model model - --format csv --out found.csv");
+      "         find . -name '*.jpg' | logoscope detect --model model - --to csv --out found.csv");
   cmd->add_option("--model", args->model, "Model folder (from `logoscope train`)");
   cmd->add_flag("--any-logo", args->any_logo,
                 "No model of your own: find anything that looks like a logo or brand mark with the built-in\n"
@@ -352,8 +352,8 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
                   "Resize images so their long side is this (default: the model's)")
       ->check(CLI::Range(32, 16384));
   cmd->add_option("--tile", args->tile,
-                  "auto (default): also scan images much larger than --size in tiles at full resolution;\n"
-                  "on: whenever larger than --size; off: never")
+                  "auto (default): also scan images much larger than --infer-size in tiles at full resolution;\n"
+                  "on: whenever larger than --infer-size; off: never")
       ->check(CLI::IsMember({"auto", "off", "on"}));
   cmd->add_option("--tile-size", args->tile_size, "Largest tile side in pixels")
       ->capture_default_str()
@@ -375,13 +375,13 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
                   "Refuse images with more pixels than this, from the file header (an error line)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", args->threads, "CPU threads for the network (0 = all cores)");
+  cmd->add_option("--threads", args->threads, "CPU threads for the network (0 = the cores other work leaves free)");
   cmd->add_flag("--bf16", args->bf16,
                 "bfloat16 convolutions: 1.4-2x faster on CPUs with AVX-512 BF16; confidences move slightly\n"
                 "(up to 0.3 points measured), so a box near a threshold may come or go (default: float32)");
   cmd->add_flag("--no-large-logo-pass", args->no_large_logo_pass,
                 "Skip the second pass at the training size that finds logos filling most of the image\n"
-                "(bigger than any the model learnt at --size); a little faster, misses those logos");
+                "(bigger than any the model learnt at --infer-size); faster, misses those logos");
   cmd->add_flag("--profile", args->profile,
                 "Print per-stage timings (decode, preprocess, network, postprocess) on stderr at the end");
   cmd->add_option("--profile-json", args->profile_json, "Write the per-stage timings as JSON to this file");

@@ -177,7 +177,7 @@ void register_evaluate(CLI::App& app, RunState& state, const CommonOptions& comm
       "--save-thresholds", args->save_thresholds,
       "Write this evaluation's assumed thresholds into MODEL/model.json (detect uses them by default)");
   cmd->add_flag("--json", args->json, "Print summary.json on stdout instead of the table");
-  cmd->add_option("--threads", args->threads, "CPU threads for the model (0 = all cores)");
+  cmd->add_option("--threads", args->threads, "CPU threads for the model (0 = the cores other work leaves free)");
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_evaluate(*args, common); });
 }

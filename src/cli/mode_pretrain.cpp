@@ -143,7 +143,7 @@ void register_pretrain(CLI::App& app, RunState& state, const CommonOptions& comm
                   "Learning-rate factor for NanoDet-g's COCO trunk (default 0.3; models/base used 0.1)")
       ->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--seed", args->seed, "Seed of the scenes, augmentation and initial weights")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "CPU threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "CPU threads (0 = the cores other work leaves free)")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "Continue from the checkpoint in --out (the scenes are regenerated)");
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->add_flag("--json", args->json, "Print the summary as JSON on stdout");

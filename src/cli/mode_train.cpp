@@ -8,11 +8,11 @@
 #include "cli/cli_app.hpp"
 #include "cli/image_inputs.hpp"
 #include "cli/modes.hpp"
+#include "core/text.hpp"
 #include "dataset/split.hpp"
 #include "eval/metrics_json.hpp"
 #include "train/console_progress.hpp"
 #include "train/trainer.hpp"
-#include "core/text.hpp"
 
 namespace logoscope::cli {
 
@@ -86,7 +86,8 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
     inputs.test_source = args.train + " (20% held out)";
   }
   if (!problems.empty()) {
-    spdlog::warn("{} while reading the data (run `logoscope dataset validate`):", count_of(problems.size(), "problem"));
+    spdlog::warn("{} while reading the data (run `logoscope dataset validate`):",
+                 count_of(problems.size(), "problem"));
     print_problems(problems, 10);
   }
   inputs.negatives = value_or_throw(expand_image_inputs(args.negatives));
@@ -169,7 +170,7 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
       ->capture_default_str()->check(CLI::Range(64, 8192));
   cmd->add_option("--lr", args->learning_rate, "Peak learning rate (AdamW)")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed for the split, augmentation and initial weights")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "CPU threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "CPU threads (0 = the cores other work leaves free)")->capture_default_str();
   cmd->add_flag("--resume", args->resume, "Continue from the checkpoint in --out");
   auto* base = cmd->add_option("--base", args->base,
                                "Start from this model folder's weights instead of the built-in base model (layers\n"

@@ -44,7 +44,7 @@ struct PredictorOptions {
   int long_side = 0;                       ///< whole pass; 0 = the model's infer_long_side
   int top_k = 1000;                        ///< candidates per pass before NMS
   NmsOptions nms{-1.0, -1.0, false, 300};  ///< negative iou/containment: the model's settings
-  int threads = 0;                         ///< libtorch intra-op threads; 0 = all cores
+  int threads = 0;                         ///< libtorch intra-op threads; 0 = choose_thread_count
   /// Tiling of large images. tiling.min_reliable_side ≤ 0 (the default here): 1.6 × the smallest
   /// box side the model was trained with (model.json training.augment.min_box_side; 16 px when
   /// absent).

@@ -59,7 +59,7 @@ struct TrainConfig {
   double ema_decay = 0.998;
   int input_size = 320;         ///< square training crops
   int infer_long_side = 512;    ///< stored in the model for detection
-  int threads = 0;              ///< 0 = all cores
+  int threads = 0;              ///< 0 = the cores other work leaves free (choose_thread_count)
   std::uint64_t seed = 0;
   double val_fraction = 0.15;   ///< carved from train when every label has ≥ min_val_label_images
   int min_val_label_images = 25;

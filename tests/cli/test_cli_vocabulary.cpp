@@ -15,6 +15,7 @@ namespace logoscope::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // option → the commands its row lists.
 std::map<std::string, std::set<std::string>> documented_options() {
@@ -64,6 +65,21 @@ TEST(CliVocabulary, EveryHelpShowsTheExitCodes) {
     const auto run = testing::run_logoscope(args);
     EXPECT_EQ(run.exit_code, 0) << command;
     EXPECT_THAT(run.out, HasSubstr("Exit codes: 0 success")) << command;
+  }
+}
+
+TEST(CliVocabulary, NoHelpTextUsesARenamedOption) {
+  // The spellings retired for one vocabulary (docs/cli.md) must not survive in descriptions or
+  // examples, where a newcomer would copy them.
+  const std::vector<std::string> renamed = {"--format ", "--fix-format", "--size ", "--size)", "--size;",
+                                            "--batch ", "--batch)"};
+  for (const auto& [command, options] : command_options()) {
+    std::vector<std::string> args;
+    std::istringstream words(command);
+    for (std::string word; words >> word;) args.push_back(word);
+    args.push_back("--help");
+    const auto run = testing::run_logoscope(args);
+    for (const auto& old_name : renamed) EXPECT_THAT(run.out, Not(HasSubstr(old_name))) << command;
   }
 }
 
