@@ -32,8 +32,8 @@ int run_convert(const ConvertArgs& args) {
   auto written = dataset::write_dataset(data, args.output, to, options);
   if (!written) throw Failure(written.error());
   std::cout << fmt::format("converted {}, {}, {} from {} to {}: {}\n", count_of(data.samples.size(), "image"),
-                           count_of(data.box_count(), "box", "boxes"), count_of(data.labels.size(), "label"), dataset::dataset_format_name(from),
-                           dataset::dataset_format_name(to), args.output);
+                           count_of(data.box_count(), "box", "boxes"), count_of(data.labels.size(), "label"),
+                           dataset::dataset_format_name(from), dataset::dataset_format_name(to), args.output);
   if (!problems.empty()) {
     std::cerr << fmt::format("{} while reading (kept as read unless said otherwise):\n",
                              count_of(problems.size(), "problem"));

@@ -5,8 +5,8 @@
 
 #include "cli/cli_app.hpp"
 #include "cli/modes.hpp"
-#include "dataset/merge.hpp"
 #include "core/text.hpp"
+#include "dataset/merge.hpp"
 
 namespace logoscope::cli {
 

@@ -3,8 +3,8 @@
 
 #include "cli/cli_app.hpp"
 #include "cli/modes.hpp"
-#include "dataset/stats.hpp"
 #include "core/text.hpp"
+#include "dataset/stats.hpp"
 
 namespace logoscope::cli {
 

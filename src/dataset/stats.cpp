@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+
 #include "core/text.hpp"
 
 namespace logoscope::dataset {

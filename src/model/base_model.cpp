@@ -36,9 +36,13 @@ std::optional<std::string> find_builtin_base_model(const std::string& architectu
     return value;  // an explicit choice: a wrong path must fail loudly where it is used
   }
   for (const auto& dir : candidate_dirs()) {
+    if (architecture.empty()) {
+      if (is_model_dir(dir)) return dir.string();
+      continue;
+    }
+    // models/base when it is of that architecture, else models/base-ARCHITECTURE.
     for (const auto& folder : {dir, fs::path(dir.string() + "-" + architecture)}) {
       if (!is_model_dir(folder)) continue;
-      if (architecture.empty()) return folder.string();
       auto info = read_model_info(folder.string());
       if (info && info->architecture == architecture) return folder.string();
     }
