@@ -7,14 +7,14 @@
 
 namespace logoscope::infer {
 
-DatasetRun detect_dataset(Predictor& predictor, const Dataset& data, const std::string& progress_label) {
+DatasetRun detect_dataset(const Predictor& predictor, const Dataset& data, const std::string& progress_label) {
   Progress bar(progress_label, static_cast<std::int64_t>(data.samples.size()), !progress_label.empty());
   auto run = detect_dataset(predictor, data, [&](std::size_t, std::size_t) { bar.advance(); });
   bar.finish();
   return run;
 }
 
-DatasetRun detect_dataset(Predictor& predictor, const Dataset& data,
+DatasetRun detect_dataset(const Predictor& predictor, const Dataset& data,
                           const std::function<void(std::size_t, std::size_t)>& on_image) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();

@@ -24,10 +24,10 @@ struct DatasetRun {
 };
 
 /// Runs `predictor` on each sample's image. `progress_label` empty = no progress bar.
-DatasetRun detect_dataset(Predictor& predictor, const Dataset& data, const std::string& progress_label);
+DatasetRun detect_dataset(const Predictor& predictor, const Dataset& data, const std::string& progress_label);
 
 /// The same, calling `on_image(done, total)` after each image instead of drawing a bar.
-DatasetRun detect_dataset(Predictor& predictor, const Dataset& data,
+DatasetRun detect_dataset(const Predictor& predictor, const Dataset& data,
                           const std::function<void(std::size_t, std::size_t)>& on_image);
 
 }  // namespace logoscope::infer

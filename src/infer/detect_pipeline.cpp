@@ -65,7 +65,7 @@ void load_one(const Predictor& predictor, const std::string& path, std::size_t i
   }
 }
 
-void finish_one(Predictor& predictor, Slot& slot) {
+void finish_one(const Predictor& predictor, Slot& slot) {
   if (slot.result.error) return;
   try {
     slot.result.detections = predictor.run(slot.prepared);
@@ -79,7 +79,7 @@ void finish_one(Predictor& predictor, Slot& slot) {
   slot.prepared = {};
 }
 
-void finish_group(Predictor& predictor, std::vector<Slot>& group) {
+void finish_group(const Predictor& predictor, std::vector<Slot>& group) {
   std::vector<PreparedImage*> images;
   for (auto& slot : group) images.push_back(&slot.prepared);
   std::vector<std::vector<Detection>> detections;
@@ -102,7 +102,7 @@ void finish_group(Predictor& predictor, std::vector<Slot>& group) {
 
 }  // namespace
 
-void detect_files(Predictor& predictor, const std::vector<std::string>& paths, const PipelineOptions& options,
+void detect_files(const Predictor& predictor, const std::vector<std::string>& paths, const PipelineOptions& options,
                   const std::function<void(ImageResult&)>& on_result) {
   if (options.decode_threads <= 0) {
     for (std::size_t i = 0; i < paths.size(); ++i) {

@@ -5,7 +5,7 @@
 // Memory stays bounded: at most `queue_depth` decoded images wait for the network. A file that
 // cannot be read or decoded becomes an ImageResult with `error` set; the run goes on.
 //
-// Thread safety: one call at a time per Predictor. `on_result` runs on the calling thread.
+// Thread safety: any number of calls at once (Predictor is thread-safe). `on_result` runs on the calling thread.
 #pragma once
 
 #include <functional>
@@ -48,7 +48,7 @@ struct ImageResult {
 
 /// Runs `predictor` on every path, calling on_result(result) once per path, in order.
 /// Exceptions thrown by on_result stop the run and are rethrown after the workers stopped.
-void detect_files(Predictor& predictor, const std::vector<std::string>& paths, const PipelineOptions& options,
+void detect_files(const Predictor& predictor, const std::vector<std::string>& paths, const PipelineOptions& options,
                   const std::function<void(ImageResult&)>& on_result);
 
 }  // namespace logoscope::infer

@@ -11,8 +11,8 @@
 // tests/infer/test_decode.cpp; BENCHMARKS.md, "Detection speed", has the measured gain).
 //
 // libtorch types appear here: include only from libtorch-linked modules.
-// Thread safety: forward is const and may be called from one thread at a time (libtorch
-// parallelises inside the convolutions).
+// Thread safety: forward is const and reads the weights only; it may be called from several
+// threads at once (each call allocates its own activations).
 #pragma once
 
 #include <array>

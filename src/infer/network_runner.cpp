@@ -30,7 +30,15 @@ NetworkRunner::NetworkRunner(model::DetectorImpl& net, Precision precision)
       strides_(net.strides()),
       device_(net.parameters().front().device()) {}
 
-std::vector<Detection> NetworkRunner::run(const cv::Mat& rgb, const RunOptions& options) {
+torch::Tensor NetworkRunner::centres(int canvas_w, int canvas_h) const {
+  const std::lock_guard lock(centres_mutex_);
+  auto& centres = centres_by_size_[{canvas_w, canvas_h}];
+  if (!centres.defined())
+    centres = model::location_centres(model::GridLayout::make(canvas_w, canvas_h, strides_));
+  return centres;
+}
+
+std::vector<Detection> NetworkRunner::run(const cv::Mat& rgb, const RunOptions& options) const {
   LOGOSCOPE_CHECK(rgb.type() == CV_8UC3 && !rgb.empty());
   const auto [w, h] = scaled_size(rgb.cols, rgb.rows, options.long_side);
   PassInput pass;
@@ -44,7 +52,7 @@ std::vector<Detection> NetworkRunner::run(const cv::Mat& rgb, const RunOptions& 
 
 std::vector<std::vector<Detection>> NetworkRunner::run_passes(const std::vector<PassInput>& passes,
                                                               int canvas_w, int canvas_h,
-                                                              const RunOptions& options, PassTimes* times) {
+                                                              const RunOptions& options, PassTimes* times) const {
   LOGOSCOPE_CHECK(!passes.empty() && canvas_w % 32 == 0 && canvas_h % 32 == 0);
   c10::InferenceMode inference;
   auto start = Clock::now();
@@ -70,9 +78,7 @@ std::vector<std::vector<Detection>> NetworkRunner::run_passes(const std::vector<
   if (times != nullptr) times->network_ms += ms_since(start);
 
   start = Clock::now();
-  auto& centres = centres_by_size_[{canvas_w, canvas_h}];
-  if (!centres.defined())
-    centres = model::location_centres(model::GridLayout::make(canvas_w, canvas_h, strides_));
+  const torch::Tensor centres = this->centres(canvas_w, canvas_h);
   std::vector<std::vector<Detection>> results;
   results.reserve(passes.size());
   for (std::size_t i = 0; i < passes.size(); ++i) {

@@ -7,10 +7,12 @@
 // reference BLAS path that was 40 % of the time; BENCHMARKS.md, "Detection speed").
 //
 // libtorch types appear here: include only from libtorch-linked modules.
-// Thread safety: one thread at a time per runner (libtorch parallelises inside each call).
+// Thread safety: run and run_passes may be called from several threads at once (the inference
+// network is read-only; the cache of location centres is locked).
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -59,20 +61,22 @@ class NetworkRunner {
   explicit NetworkRunner(model::DetectorImpl& net, Precision precision = Precision::kFloat32);
 
   /// Detections for one RGB (CV_8UC3) image in its own pixels (resized to options.long_side).
-  std::vector<Detection> run(const cv::Mat& rgb, const RunOptions& options);
+  std::vector<Detection> run(const cv::Mat& rgb, const RunOptions& options) const;
 
   /// Runs `passes` (each at most canvas_w × canvas_h pixels, multiples of 32) as one batch and
   /// returns, per pass, its detections in image pixels after NMS (options.nms), at most
   /// options.top_k candidates each. options.long_side is not used.
   std::vector<std::vector<Detection>> run_passes(const std::vector<PassInput>& passes, int canvas_w,
                                                  int canvas_h, const RunOptions& options,
-                                                 PassTimes* times = nullptr);
+                                                 PassTimes* times = nullptr) const;
 
  private:
   std::unique_ptr<InferenceNet> net_;
   std::vector<int> strides_;
   torch::Device device_;  ///< where the network's parameters live
-  std::map<std::pair<int, int>, torch::Tensor> centres_by_size_;
+  torch::Tensor centres(int canvas_w, int canvas_h) const;
+  mutable std::mutex centres_mutex_;
+  mutable std::map<std::pair<int, int>, torch::Tensor> centres_by_size_;
 };
 
 /// The size (w, h) an image of width × height is resized to so that its long side is long_side.

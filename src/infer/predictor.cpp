@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/thread_pool.hpp"
+#include "infer/intra_op_threads.hpp"
 #include "infer/network_runner.hpp"
 #include "model/network_io.hpp"
 
@@ -68,6 +69,7 @@ struct Predictor::Impl {
   RunOptions run;
   int long_side = 512;
   int large_long_side = 0;  ///< 0: no large-logo pass
+  int threads = 0;          ///< intra-op threads per call on the calling thread; 0: as it is
   double largest_learnt = 304;
   std::unique_ptr<NetworkRunner> runner;
 
@@ -99,11 +101,12 @@ Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_dir,
                                                    const PredictorOptions& options) {
   auto info = model::read_model_info(model_dir);
   if (!info) return info.error();
-  // libtorch starts with one intra-op thread on these machines; use every core unless told.
-  torch::set_num_threads(choose_thread_count(options.threads));
+  // libtorch starts with one intra-op thread on these machines; use the free cores unless told.
+  PredictorOptions resolved = options;
+  resolved.threads = options.threads < 0 ? 0 : choose_thread_count(options.threads);
   auto net = model::load_network(*info, (fs::path(model_dir) / "weights.pt").string());
   if (!net) return net.error();
-  auto predictor = create(std::move(info).value(), **net, options);
+  auto predictor = create(std::move(info).value(), **net, resolved);
   if (!predictor) return Error{predictor.error().code, fmt::format("{}: {}", model_dir, predictor.error().message)};
   return predictor;
 }
@@ -116,6 +119,7 @@ Result<std::unique_ptr<Predictor>> Predictor::create(model::ModelInfo info, mode
   if (impl->options.tiling.min_reliable_side <= 0)
     impl->options.tiling.min_reliable_side = reliable_logo_side(impl->info);
   impl->options.max_batch = std::max(1, options.max_batch);
+  impl->threads = std::max(0, options.threads);
   impl->long_side = options.long_side > 0 ? options.long_side : impl->info.infer_long_side;
   impl->run.long_side = impl->long_side;
   impl->largest_learnt = largest_learnt_logo_side(impl->info);
@@ -160,7 +164,8 @@ PreparedImage Predictor::prepare(const cv::Mat& rgb) const {
   return image;
 }
 
-std::vector<Detection> Predictor::run(PreparedImage& image) {
+std::vector<Detection> Predictor::run(PreparedImage& image) const {
+  const ScopedIntraOpThreads threads(impl_->threads);
   const cv::Mat& rgb = image.rgb;
   PassTimes times;
   const PassInput whole = resized_pass(image.whole, rgb);
@@ -225,7 +230,8 @@ bool Predictor::batchable(const PreparedImage& a, const PreparedImage& b) {
          a.large.size() == b.large.size();
 }
 
-std::vector<std::vector<Detection>> Predictor::run_batch(const std::vector<PreparedImage*>& images) {
+std::vector<std::vector<Detection>> Predictor::run_batch(const std::vector<PreparedImage*>& images) const {
+  const ScopedIntraOpThreads threads(impl_->threads);
   std::vector<std::vector<Detection>> results;
   const bool together =
       images.size() > 1 && std::all_of(images.begin(), images.end(), [&](const PreparedImage* image) {
@@ -265,7 +271,7 @@ std::vector<std::vector<Detection>> Predictor::run_batch(const std::vector<Prepa
   return results;
 }
 
-std::vector<Detection> Predictor::detect(const cv::Mat& rgb, StageTimes* times) {
+std::vector<Detection> Predictor::detect(const cv::Mat& rgb, StageTimes* times) const {
   PreparedImage image = prepare(rgb);
   auto detections = run(image);
   if (times != nullptr) {

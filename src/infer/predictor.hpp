@@ -18,8 +18,12 @@
 //                       one thread calls p->run(prepared) (network, decoding, merging).
 // No libtorch type appears here (pimpl).
 //
-// Thread safety: prepare() is const and may run on any number of threads, concurrently with
-// run()/detect(); run() and detect() on one thread at a time (libtorch parallelises inside).
+// Threads: each call runs its network passes with PredictorOptions::threads intra-op threads on
+// the calling thread (ScopedIntraOpThreads), never changing libtorch's process-wide setting.
+//
+// Thread safety: every member is const and may be called from any number of threads at once
+// (the network's weights are read-only; each call has its own buffers). Two callers with 1
+// thread each use 2 cores; callers × threads should not exceed the free cores.
 #pragma once
 
 #include <memory>
@@ -44,7 +48,9 @@ struct PredictorOptions {
   int long_side = 0;                       ///< whole pass; 0 = the model's infer_long_side
   int top_k = 1000;                        ///< candidates per pass before NMS
   NmsOptions nms{-1.0, -1.0, false, 300};  ///< negative iou/containment: the model's settings
-  int threads = 0;                         ///< libtorch intra-op threads; 0 = choose_thread_count
+  /// Intra-op threads per call, on the calling thread. load(): 0 = choose_thread_count;
+  /// create(): 0 = the calling thread's count as it is; < 0: as it is (the caller sets it).
+  int threads = 0;
   /// Tiling of large images. tiling.min_reliable_side ≤ 0 (the default here): 1.6 × the smallest
   /// box side the model was trained with (model.json training.augment.min_box_side; 16 px when
   /// absent).
@@ -83,7 +89,7 @@ class Predictor {
                                                  const PredictorOptions& options = {});
   /// A predictor over an in-memory network described by `info` (the trainer validates its
   /// weights through this, so validation sees exactly what detect will). The weights are copied
-  /// now; `net` is left in the mode it was in. Does not change libtorch's thread count. Errors:
+  /// now; `net` is left in the mode it was in. Errors:
   /// kInvalidArgument (bf16 on a CPU without it), kInvalidValue (no inference path).
   static Result<std::unique_ptr<Predictor>> create(model::ModelInfo info, model::DetectorImpl& net,
                                                    const PredictorOptions& options = {});
@@ -93,16 +99,16 @@ class Predictor {
 
   /// Detections for one RGB image (CV_8UC3), all scores ≥ min_score, after NMS (and the tile
   /// merge when tiled). `times`, when given, receives the stage timings.
-  std::vector<Detection> detect(const cv::Mat& rgb, StageTimes* times = nullptr);
+  std::vector<Detection> detect(const cv::Mat& rgb, StageTimes* times = nullptr) const;
 
   /// The CPU-only first half of detect: plans the tiles and resizes the whole pass.
   [[nodiscard]] PreparedImage prepare(const cv::Mat& rgb) const;
   /// The second half: network, decoding, NMS, merge. Adds to image.times.
-  std::vector<Detection> run(PreparedImage& image);
+  std::vector<Detection> run(PreparedImage& image) const;
   /// run() for several images in one network pass when all are untiled with whole passes of
   /// one size (measured ~20 % faster per image at 512×384 on 2 cores); else one run() each.
   /// Each image's times get an equal share of the batch's.
-  std::vector<std::vector<Detection>> run_batch(const std::vector<PreparedImage*>& images);
+  std::vector<std::vector<Detection>> run_batch(const std::vector<PreparedImage*>& images) const;
   /// True when run_batch can put `a` and `b` in one pass.
   [[nodiscard]] static bool batchable(const PreparedImage& a, const PreparedImage& b);
 
