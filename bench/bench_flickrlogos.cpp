@@ -19,7 +19,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cli/evaluation_output.hpp"
+#include "library/evaluation_run.hpp"
 #include "core/cpu_features.hpp"
 #include "core/logging.hpp"
 #include "dataset/formats.hpp"
@@ -176,12 +176,12 @@ nlohmann::json run_protocol(const std::string& name, const Args& args, const std
   Problems problems;
   std::string predictions_jsonl;
   const auto started = std::chrono::steady_clock::now();
-  const auto detections = cli::run_model_on_dataset(*predictor, test, true, problems, predictions_jsonl);
+  const auto detections = library::run_model_on_dataset(*predictor, test, true, problems, predictions_jsonl);
   const double run_seconds = seconds(std::chrono::steady_clock::now() - started);
   if (!problems.empty()) throw Failure(Error{ErrorCode::kIo, format_problem(problems.front())});
   const auto evaluation = eval::evaluate(test, detections);
   const auto& metrics = evaluation.metrics;
-  const auto folder = cli::write_evaluation_folder(evaluation, {model_dir, inputs.test_source, ""},
+  const auto folder = library::write_evaluation_folder(evaluation, {model_dir, inputs.test_source, ""},
                                                    (fs::path(args.out) / name / "evaluation").string(),
                                                    predictions_jsonl, "");
   const double images = static_cast<double>(test.samples.size());

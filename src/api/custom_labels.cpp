@@ -38,4 +38,34 @@ nlohmann::json to_custom_labels_json(const ImageDetections& image, const std::ve
   return {{"image", image.image}, {"width", image.width}, {"height", image.height}, {"CustomLabels", labels}};
 }
 
+namespace {
+
+nlohmann::json bounding_box_json(const BoundingBox& box) {
+  return {{"Width", box.width}, {"Height", box.height}, {"Left", box.left}, {"Top", box.top}};
+}
+
+}  // namespace
+
+nlohmann::json to_custom_labels_json(const DetectResult& result, const std::string& image) {
+  nlohmann::json labels = nlohmann::json::array();
+  for (const auto& label : result.labels) {
+    const auto& p = label.pixel_box;
+    labels.push_back({{"Name", label.name},
+                      {"Confidence", label.confidence},
+                      {"Geometry", {{"BoundingBox", bounding_box_json(label.bounding_box)}}},
+                      {"PixelBox", {{"x0", p.x0}, {"y0", p.y0}, {"x1", p.x1}, {"y1", p.y1}}}});
+  }
+  return {{"image", image}, {"width", result.width}, {"height", result.height}, {"CustomLabels", labels}};
+}
+
+nlohmann::json to_rekognition_response(const DetectResult& result) {
+  nlohmann::json labels = nlohmann::json::array();
+  for (const auto& label : result.labels) {
+    labels.push_back({{"Name", label.name},
+                      {"Confidence", label.confidence},
+                      {"Geometry", {{"BoundingBox", bounding_box_json(label.bounding_box)}}}});
+  }
+  return {{"CustomLabels", labels}};
+}
+
 }  // namespace logoscope::api

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "logoscope/detect.hpp"
 #include "logoscope/detection.hpp"
 
 namespace logoscope::api {
@@ -30,5 +31,12 @@ std::vector<Detection> filter_detections(const std::vector<Detection>& detection
 
 /// One JSON Lines record for an image.
 nlohmann::json to_custom_labels_json(const ImageDetections& image, const std::vector<std::string>& label_names);
+
+/// The same record for a library result: {"image", "width", "height", "CustomLabels"}.
+nlohmann::json to_custom_labels_json(const DetectResult& result, const std::string& image);
+
+/// Only {"CustomLabels": [...]} with Name, Confidence and Geometry.BoundingBox, exactly as
+/// DetectCustomLabels answers (no logoscope additions).
+nlohmann::json to_rekognition_response(const DetectResult& result);
 
 }  // namespace logoscope::api

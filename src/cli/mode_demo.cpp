@@ -7,8 +7,8 @@
 
 #include "api/custom_labels.hpp"
 #include "cli/cli_app.hpp"
-#include "cli/evaluation_output.hpp"
-#include "cli/image_inputs.hpp"
+#include "library/evaluation_run.hpp"
+#include "dataset/image_inputs.hpp"
 #include "cli/modes.hpp"
 #include "dataset/split.hpp"
 #include "dataset/validate.hpp"
@@ -86,7 +86,7 @@ int run_demo(const DemoArgs& args, const CommonOptions& common) {
     config.max_steps = args.steps;
     config.time_budget_s = 1e9;
   } else {
-    config.time_budget_s = value_or_throw(parse_duration(args.time_budget));
+    config.time_budget_s = value_or_throw(dataset::parse_duration(args.time_budget));
   }
   config.seed = args.seed;
   config.on_progress = train::console_progress(!common.quiet);
@@ -104,10 +104,10 @@ int run_demo(const DemoArgs& args, const CommonOptions& common) {
   Dataset test = parts.test;
   Problems eval_problems;
   std::string predictions_jsonl;
-  const auto detections = run_model_on_dataset(*predictor, test, false, eval_problems, predictions_jsonl);
+  const auto detections = library::run_model_on_dataset(*predictor, test, false, eval_problems, predictions_jsonl);
   const auto evaluation = eval::evaluate(test, detections);
   const auto folder =
-      write_evaluation_folder(evaluation, {model_dir, inputs.test_source, ""},
+      library::write_evaluation_folder(evaluation, {model_dir, inputs.test_source, ""},
                               (fs::path(args.out_dir) / "evaluation").string(), predictions_jsonl, "");
   std::cout << fmt::format("\nTrained in {:.0f} s ({} steps). Evaluation on {} held-out images:\n",
                            summary.train_seconds, summary.steps, test.samples.size())

@@ -14,12 +14,13 @@
 
 #include "api/custom_labels.hpp"
 #include "cli/cli_app.hpp"
-#include "cli/image_inputs.hpp"
+#include "dataset/image_inputs.hpp"
 #include "cli/modes.hpp"
 #include "core/progress.hpp"
 #include "imageio/image_io.hpp"
-#include "infer/detect_pipeline.hpp"
-#include "infer/predictor.hpp"
+#include "infer/tiling.hpp"
+#include "library/model_impl.hpp"
+#include "logoscope/detect.hpp"
 #include "model/base_model.hpp"
 #include "render/annotate.hpp"
 
@@ -69,21 +70,18 @@ std::string csv_field(const std::string& text) {
 
 constexpr const char* kCsvHeader = "image,label,confidence,left,top,width,height,x0,y0,x1,y1,error";
 
-void write_csv(std::ostream& out, const ImageDetections& image, const std::vector<std::string>& label_names) {
-  const std::string name = csv_field(image.image);
-  if (image.detections.empty()) {
+void write_csv(std::ostream& out, const std::string& image, const DetectResult& result) {
+  const std::string name = csv_field(image);
+  if (result.labels.empty()) {
     out << name << ",,,,,,,,,,,\n";
     return;
   }
-  const double w = image.width > 0 ? image.width : 1;
-  const double h = image.height > 0 ? image.height : 1;
-  for (const auto& d : image.detections) {
-    const std::string label = d.label >= 0 && static_cast<std::size_t>(d.label) < label_names.size()
-                                  ? label_names[static_cast<std::size_t>(d.label)]
-                                  : std::to_string(d.label);
+  for (const auto& label : result.labels) {
+    const auto& b = label.bounding_box;
+    const auto& p = label.pixel_box;
     out << fmt::format("{},{},{:.4f},{:.6f},{:.6f},{:.6f},{:.6f},{:.2f},{:.2f},{:.2f},{:.2f},\n", name,
-                       csv_field(label), d.score * 100.0, d.x0 / w, d.y0 / h, (d.x1 - d.x0) / w,
-                       (d.y1 - d.y0) / h, d.x0, d.y0, d.x1, d.y1);
+                       csv_field(label.name), label.confidence, b.left, b.top, b.width, b.height, p.x0, p.y0, p.x1,
+                       p.y1);
   }
 }
 
@@ -102,7 +100,7 @@ void write_error(std::ostream& out, bool csv, const std::string& image, const Er
 // Per-stage timings over the run (milliseconds per image).
 class Profile {
  public:
-  void add(const infer::StageTimes& times) {
+  void add(const DetectTimings& times) {
     stages_[0].push_back(times.decode_ms);
     stages_[1].push_back(times.preprocess_ms);
     stages_[2].push_back(times.network_ms);
@@ -162,30 +160,61 @@ std::string drawn_path(const std::string& dir, const std::string& image, std::ma
   return (fs::path(dir) / (name + ".jpg")).string();
 }
 
+// The model's detections as the engine's boxes, for drawing.
+std::vector<Detection> as_detections(const DetectResult& result) {
+  std::vector<Detection> detections;
+  for (const auto& label : result.labels) {
+    const auto& p = label.pixel_box;
+    detections.push_back({p.x0, p.y0, p.x1, p.y1, label.label_index, static_cast<float>(label.confidence / 100.0)});
+  }
+  return detections;
+}
+
+std::string model_directory(const DetectArgs& args) {
+  if (!args.any_logo) {
+    if (args.model.empty()) {
+      throw Failure(Error{ErrorCode::kInvalidArgument, "give --model MODEL_DIR (or --any-logo for the built-in base model)"});
+    }
+    return args.model;
+  }
+  if (!args.model.empty()) {
+    throw Failure(Error{ErrorCode::kInvalidArgument, "give either --model or --any-logo, not both"});
+  }
+  const auto base = model::find_builtin_base_model();
+  if (!base) {
+    throw Failure(Error{ErrorCode::kNotFound, fmt::format("--any-logo: no base model found (looked in {})",
+                                                          model::builtin_base_model_search_paths())});
+  }
+  return *base;
+}
+
 int run_detect(const DetectArgs& args, const CommonOptions& common) {
   using Clock = std::chrono::steady_clock;
   warn_if_fraction("--min-confidence", args.min_confidence);
-  infer::PredictorOptions options;
-  options.long_side = args.long_side;
-  options.threads = args.threads;
-  options.nms.class_agnostic = args.class_agnostic;
-  options.min_score =
-      args.min_confidence >= 0 ? static_cast<float>(std::min(args.min_confidence / 100.0, 0.05)) : 0.01F;
-  options.tiling.mode = value_or_throw(infer::parse_tile_mode(args.tile));
-  options.tiling.tile_size = args.tile_size;
-  options.tiling.overlap = args.tile_overlap;
-  options.max_batch = args.tile_batch;
-  options.bf16 = args.bf16;
-  options.large_logo_pass = !args.no_large_logo_pass;
+  ModelOptions model_options;
+  model_options.infer_size = args.long_side;
+  model_options.class_agnostic_nms = args.class_agnostic;
+  const auto mode = value_or_throw(infer::parse_tile_mode(args.tile));
+  model_options.tiling = mode == infer::TileMode::kOn ? Tiling::kOn : mode == infer::TileMode::kOff ? Tiling::kOff : Tiling::kAuto;
+  model_options.tile_size = args.tile_size;
+  model_options.tile_overlap = args.tile_overlap;
+  model_options.tile_batch = args.tile_batch;
+  model_options.bf16 = args.bf16;
+  model_options.large_logo_pass = !args.no_large_logo_pass;
   if (args.tile_overlap >= args.tile_size / 2) {
     throw Failure(Error{ErrorCode::kInvalidArgument,
                         fmt::format("--tile-overlap {} must be less than half of --tile-size {}",
                                     args.tile_overlap, args.tile_size)});
   }
+  DetectOptions detect_options;
+  detect_options.min_confidence = args.min_confidence;
+  detect_options.max_results = args.max_results;
+  detect_options.labels = args.labels;
+  detect_options.max_pixels = args.max_pixels;
   const bool csv = args.format == "csv";
 
   Problems problems;
-  const auto inputs = value_or_throw(expand_detect_inputs(args.inputs, std::cin, problems));
+  const auto inputs = value_or_throw(dataset::expand_detect_inputs(args.inputs, std::cin, problems));
   if (!problems.empty()) {
     spdlog::warn("{} records of the input datasets could not be used:", problems.size());
     print_problems(problems, 10);
@@ -195,39 +224,11 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   check_output(args.out, input_paths, args.overwrite, "--out");
   check_output(args.draw_dir, input_paths, args.overwrite, "--draw");
 
-  std::string model_dir = args.model;
-  if (args.any_logo) {
-    if (!args.model.empty()) {
-      throw Failure(Error{ErrorCode::kInvalidArgument, "give either --model or --any-logo, not both"});
-    }
-    const auto base = model::find_builtin_base_model();
-    if (!base) {
-      throw Failure(Error{ErrorCode::kNotFound, fmt::format("--any-logo: no base model found (looked in {})",
-                                                            model::builtin_base_model_search_paths())});
-    }
-    model_dir = *base;
-  } else if (args.model.empty()) {
-    throw Failure(Error{ErrorCode::kInvalidArgument, "give --model MODEL_DIR (or --any-logo for the built-in base model)"});
-  }
-  auto predictor = value_or_throw(infer::Predictor::load(model_dir, options));
-  const auto& info = predictor->info();
-  api::LabelFilter filter;
-  filter.max_results = args.max_results;
-  filter.min_confidence =
-      args.min_confidence >= 0
-          ? std::vector<float>(info.labels.size(), static_cast<float>(args.min_confidence / 100.0))
-          : info.thresholds;
-  if (!args.labels.empty()) {
-    filter.allowed.assign(info.labels.size(), false);
-    for (const auto& name : args.labels) {
-      const auto it = std::find(info.labels.begin(), info.labels.end(), name);
-      if (it == info.labels.end()) {
-        throw Failure(Error{ErrorCode::kInvalidArgument,
-                            fmt::format("--labels: the model has no label \"{}\" (it has: {})", name,
-                                        fmt::join(info.labels, ", "))});
-      }
-      filter.allowed[static_cast<std::size_t>(it - info.labels.begin())] = true;
-    }
+  const auto model = value_or_throw(Model::load(model_directory(args), model_options));
+  const auto& labels = model->description().labels;
+  Session session(model, {args.threads});
+  if (auto checked = resolve_filter(model->description(), detect_options); !checked) {
+    throw Failure(Error{checked.error().code, "--labels: " + checked.error().message});
   }
 
   std::ofstream file_out;
@@ -261,39 +262,35 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   Profile profile;
   std::map<std::string, int> drawn_names;
   Progress bar("detecting", static_cast<std::int64_t>(paths.size()), !common.quiet && paths.size() > 1);
-  infer::PipelineOptions pipeline;
-  pipeline.decode_threads = args.jobs;
-  pipeline.image_batch = static_cast<std::size_t>(args.batch);
-  pipeline.decode.max_pixels = args.max_pixels;
+  FileOptions files;
+  files.decode_threads = args.jobs;
+  files.image_batch = static_cast<std::size_t>(args.batch);
   const auto started = Clock::now();
-  infer::detect_files(*predictor, paths, pipeline, [&](infer::ImageResult& result) {
-    flush_missing_until(input_of_path[result.index]);
-    next_input = input_of_path[result.index] + 1;
+  value_or_throw(session.detect_files(paths, detect_options, files, [&](const FileResult& file) {
+    flush_missing_until(input_of_path[file.index]);
+    next_input = input_of_path[file.index] + 1;
     bar.advance();
-    if (result.error) {
+    if (file.error) {
       ++failures;
-      write_error(out, csv, result.path, *result.error);
+      write_error(out, csv, file.path, *file.error);
       return;
     }
-    for (const auto& warning : result.warnings) spdlog::warn("{}", warning);
-    profile.add(result.times);
-    ImageDetections image;
-    image.image = result.path;
-    image.width = result.width;
-    image.height = result.height;
-    image.detections = api::filter_detections(result.detections, filter);
+    for (const auto& warning : file.result.warnings) spdlog::warn("{}", warning);
+    profile.add(file.result.timings);
     if (csv) {
-      write_csv(out, image, info.labels);
+      write_csv(out, file.path, file.result);
     } else {
-      out << api::to_custom_labels_json(image, info.labels).dump() << "\n";
+      out << api::to_custom_labels_json(file.result, file.path).dump() << "\n";
     }
     if (!args.draw_dir.empty()) {
-      const std::string drawn = drawn_path(args.draw_dir, result.path, drawn_names);
-      auto written = imageio::write_image_file(
-          render::draw_detections(result.rgb, image.detections, info.labels), drawn);
+      const std::string drawn = drawn_path(args.draw_dir, file.path, drawn_names);
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): drawing reads the pixels only.
+      const cv::Mat rgb(file.pixels.height, file.pixels.width, CV_8UC3, const_cast<std::uint8_t*>(file.pixels.pixels),
+                        file.pixels.row_bytes);
+      auto written = imageio::write_image_file(render::draw_detections(rgb, as_detections(file.result), labels), drawn);
       if (!written) spdlog::warn("{}", written.error().message);
     }
-  });
+  }));
   flush_missing_until(inputs.size());
   bar.finish();
   out.flush();

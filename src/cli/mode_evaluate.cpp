@@ -6,7 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/cli_app.hpp"
-#include "cli/evaluation_output.hpp"
+#include "library/evaluation_run.hpp"
 #include "cli/modes.hpp"
 #include "core/paths.hpp"
 #include "eval/predictions.hpp"
@@ -82,7 +82,7 @@ int run_evaluate(const EvaluateArgs& args, const CommonOptions& common) {
     info = predictor->info();
     warn_if_training_images(info, truth, args.model);
     spdlog::info("running {} on {} images", args.model, truth.samples.size());
-    detections = run_model_on_dataset(*predictor, truth, !common.quiet, problems, predictions_jsonl);
+    detections = library::run_model_on_dataset(*predictor, truth, !common.quiet, problems, predictions_jsonl);
     if (args.thresholds == "model") {
       options.thresholds.assign(truth.labels.size(), 0.5F);
       for (std::size_t label = 0; label < info.labels.size(); ++label) {
@@ -105,7 +105,7 @@ int run_evaluate(const EvaluateArgs& args, const CommonOptions& common) {
     }
   }
   const eval::EvaluationSources sources{args.model, args.ground_truth, args.predictions};
-  const auto folder = write_evaluation_folder(evaluation, sources, args.out, predictions_jsonl, args.suggest);
+  const auto folder = library::write_evaluation_folder(evaluation, sources, args.out, predictions_jsonl, args.suggest);
 
   if (args.save_thresholds) {
     for (std::size_t label = 0; label < info.labels.size(); ++label) {

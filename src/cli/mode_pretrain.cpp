@@ -6,7 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/cli_app.hpp"
-#include "cli/image_inputs.hpp"
+#include "dataset/image_inputs.hpp"
 #include "cli/modes.hpp"
 #include "marks/exclusion.hpp"
 #include "pretrain/pretrain.hpp"
@@ -44,7 +44,7 @@ struct PretrainArgs {
 
 int run_pretrain(const PretrainArgs& args, const CommonOptions& common) {
   pretrain::PretrainConfig config;
-  config.train.time_budget_s = value_or_throw(parse_duration(args.time_budget));
+  config.train.time_budget_s = value_or_throw(dataset::parse_duration(args.time_budget));
   if (!args.resume) check_output(args.out, {}, args.overwrite, "--out");
   if (args.icons != "none") {
     std::error_code ec;

@@ -6,12 +6,14 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/cli_app.hpp"
-#include "cli/image_inputs.hpp"
+#include "dataset/image_inputs.hpp"
 #include "cli/modes.hpp"
 #include "core/text.hpp"
 #include "dataset/split.hpp"
 #include "eval/metrics_json.hpp"
 #include "train/console_progress.hpp"
+#include "logoscope/train.hpp"
+#include "model/model_info.hpp"
 #include "train/trainer.hpp"
 
 namespace logoscope::cli {
@@ -50,6 +52,12 @@ struct TrainArgs {
   bool overwrite = false;
 };
 
+// The test metrics the model recorded (model.json "metrics"), for --json.
+nlohmann::json read_test_metrics(const std::string& model_dir) {
+  auto info = model::read_model_info(model_dir);
+  return info ? info->metrics : nlohmann::json::object();
+}
+
 // Refuses, before any work, to train into a folder that holds a model or other files.
 void check_model_folder(const TrainArgs& args) {
   if (args.resume) return;  // the trainer checks that there is a checkpoint to resume
@@ -65,73 +73,60 @@ void check_model_folder(const TrainArgs& args) {
 
 int run_train(const TrainArgs& args, const CommonOptions& common) {
   // Everything that can be checked without reading the data is checked first.
-  const double time_budget_s = value_or_throw(parse_duration(args.time_budget));
+  TrainOptions options;
+  options.time_budget_s = value_or_throw(dataset::parse_duration(args.time_budget));
   check_model_folder(args);
-  train::TrainInputs inputs;
-  Problems problems;
-  inputs.train = read_dataset_or_throw(args.train, args.train_format, problems);
-  inputs.train_source = args.train;
-  if (!args.test.empty()) {
-    inputs.test = read_dataset_or_throw(args.test, args.test_format, problems);
-    inputs.test_source = args.test;
-  } else {
-    dataset::SplitOptions split;
-    split.test_fraction = 0.2;
-    split.seed = args.seed;
-    auto parts = value_or_throw(dataset::split_dataset(inputs.train, split));
-    spdlog::info("no --test: holding out {} of {} images for testing (stratified 80/20 split, seed {})",
-                 parts.test.samples.size(), inputs.train.samples.size(), args.seed);
-    inputs.train = std::move(parts.train);
-    inputs.test = std::move(parts.test);
-    inputs.test_source = args.train + " (20% held out)";
-  }
-  if (!problems.empty()) {
+  options.train = args.train;
+  options.train_format = args.train_format;
+  options.test = args.test;
+  options.test_format = args.test_format;
+  options.out = args.out;
+  options.negatives = args.negatives;
+  options.epochs = args.epochs;
+  options.steps = args.steps;
+  options.batch_size = args.batch_size;
+  options.input_size = args.input_size;
+  options.infer_size = args.infer_long_side;
+  options.learning_rate = args.learning_rate;
+  options.seed = args.seed;
+  options.context.threads = args.threads;
+  options.resume = args.resume;
+  options.overwrite = args.overwrite;
+  options.base = args.base;
+  options.scratch = args.scratch;
+  options.architecture = args.architecture;
+  options.freeze = args.freeze;
+  options.trunk_lr_scale = args.trunk_lr_scale;
+  options.hard_negatives = args.hard_negatives;
+  options.no_flip_labels = args.no_flip;
+  options.flips = !args.no_flips;
+  options.copy_paste = !args.no_copy_paste;
+  options.mosaic = !args.no_mosaic;
+  options.distractors = !args.no_distractors;
+  const auto summary = value_or_throw(logoscope::train_model(options, train::console_progress(!common.quiet)));
+  if (!summary.warnings.empty()) {
     spdlog::warn("{} while reading the data (run `logoscope dataset validate`):",
-                 count_of(problems.size(), "problem"));
-    print_problems(problems, 10);
+                 count_of(summary.warnings.size(), "problem"));
+    for (std::size_t i = 0; i < std::min<std::size_t>(10, summary.warnings.size()); ++i) {
+      std::cerr << "  " << summary.warnings[i] << "\n";
+    }
   }
-  inputs.negatives = value_or_throw(expand_image_inputs(args.negatives));
-  inputs.no_flip_labels = args.no_flip;
-
-  train::TrainConfig config;
-  config.time_budget_s = time_budget_s;
-  config.epochs = args.epochs;
-  config.batch_size = args.batch_size;
-  config.input_size = args.input_size;
-  config.infer_long_side = args.infer_long_side;
-  config.learning_rate = args.learning_rate;
-  config.seed = args.seed;
-  config.threads = args.threads;
-  config.resume = args.resume;
-  // A resumed run continues from its checkpoint; the base only seeds a new one.
-  config.architecture = args.architecture;
-  config.freeze = args.freeze;
-  config.max_steps = args.steps;
-  config.trunk_lr_scale = args.trunk_lr_scale;
-  config.hard_negative_weight = args.hard_negatives;
-  config.base_model = args.resume ? args.base : base_model_to_start_from(args.base, args.scratch, args.architecture);
-  config.on_progress = train::console_progress(!common.quiet);
-  if (args.no_flips) config.augment.flip_prob = 0;
-  if (args.no_copy_paste) config.augment.paste_prob = 0;
-  if (args.no_mosaic) config.augment.mosaic_prob = 0;
-  if (args.no_distractors) config.augment.max_distractors = 0;
-
-  const auto summary = value_or_throw(train::train_detector(inputs, config, args.out));
   if (args.json) {
+    // The test set's full metrics, as model.json records them.
+    const nlohmann::json test = summary.test ? read_test_metrics(args.out) : nlohmann::json();
     std::cout << nlohmann::json{{"model", args.out}, {"steps", summary.steps}, {"images_seen", summary.images_seen},
                                 {"train_seconds", summary.train_seconds}, {"best_val_ap50", summary.best_val_ap50},
-                                {"test", summary.test_metrics}}
+                                {"test", test}}
                      .dump(2)
               << "\n";
     return kExitOk;
   }
   std::cout << fmt::format("trained for {:.0f} s ({} steps, {} augmented images); model: {}\n", summary.train_seconds,
                            summary.steps, summary.images_seen, args.out);
-  if (!summary.test_metrics.empty()) {
+  if (summary.test) {
     std::cout << fmt::format("test set ({}): F1 {:.3f}, precision {:.3f}, recall {:.3f}, mAP50 {:.3f}\n",
-                             inputs.test_source, summary.test_metrics["mean_f1"].get<double>(),
-                             summary.test_metrics["mean_precision"].get<double>(),
-                             summary.test_metrics["mean_recall"].get<double>(), summary.test_metrics["map50"].get<double>());
+                             summary.test->source, summary.test->mean_f1, summary.test->mean_precision,
+                             summary.test->mean_recall, summary.test->map50);
     std::cout << "per-label assumed thresholds are saved in the model and used by `logoscope detect`\n";
   }
   return kExitOk;

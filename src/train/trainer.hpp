@@ -30,19 +30,13 @@
 #include "augment/augment.hpp"
 #include "logoscope/dataset.hpp"
 #include "logoscope/result.hpp"
+#include "logoscope/train.hpp"
 
 namespace logoscope::train {
 
-/// Where training is and how it goes, reported to TrainConfig::on_progress.
-struct TrainProgress {
-  enum class Phase { kDecoding, kTraining, kValidating, kTesting };
-  Phase phase = Phase::kTraining;
-  std::string what;          ///< e.g. "training images"
-  std::int64_t done = 0;     ///< images (decoding, validating, testing) or ‰ of the budget (training)
-  std::int64_t total = 0;
-  std::string status;        ///< e.g. "loss 0.412 val F1 0.81 AP50 0.77"
-  bool finished = false;     ///< the phase is over
-};
+/// Where training is and how it goes, reported to TrainConfig::on_progress: the public struct
+/// (include/logoscope/train.hpp), so that library clients get it as the trainer reports it.
+using TrainProgress = logoscope::TrainProgress;
 using ProgressFn = std::function<void(const TrainProgress&)>;
 
 struct TrainConfig {

@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/image_inputs.hpp"
+#include "dataset/image_inputs.hpp"
 #include "support/cli_runner.hpp"
 #include "support/scoped_env.hpp"
 #include "support/temp_dir.hpp"
@@ -127,7 +127,7 @@ TEST_F(DetectCliTest, StdinGlobsListsAndManifestsExpandInOrder) {
 TEST_F(DetectCliTest, ExpandDetectInputsReportsWhatNamesNothing) {
   std::istringstream stdin_text("a.jpg\n  \n# comment\nb.png\n");
   Problems problems;
-  const auto expanded = expand_detect_inputs(
+  const auto expanded = dataset::expand_detect_inputs(
       {"-", dir_->path() + "/images/none*.jpg", dir_->file("absent.jpg"), dir_->path() + "/images"},
       stdin_text, problems);
   ASSERT_TRUE(expanded) << expanded.error().message;
@@ -140,7 +140,7 @@ TEST_F(DetectCliTest, ExpandDetectInputsReportsWhatNamesNothing) {
   EXPECT_EQ((*expanded)[3].error->code, ErrorCode::kNotFound);
   EXPECT_FALSE((*expanded)[4].error);
   const std::string broken = dir_->write("broken.json", "{ not json");
-  EXPECT_FALSE(expand_detect_inputs({broken}, stdin_text, problems));
+  EXPECT_FALSE(dataset::expand_detect_inputs({broken}, stdin_text, problems));
 }
 
 TEST_F(DetectCliTest, BadFilesAreErrorLinesAndTheRunGoesOn) {

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/image_inputs.hpp"
+#include "dataset/image_inputs.hpp"
 #include "cli/suggest.hpp"
 #include "support/cli_runner.hpp"
 #include "support/temp_dir.hpp"
@@ -63,14 +63,14 @@ TEST(CliMistakes, DurationsAcceptCommonSpellingsAndRefuseZero) {
   for (const auto& [text, seconds] : std::vector<std::pair<std::string, double>>{
            {"300", 300}, {"90s", 90}, {"5m", 300}, {"5min", 300}, {"5 min", 300}, {"2 minutes", 120},
            {"1.5h", 5400}, {"1h30m", 5400}, {"45sec", 45}}) {
-    const auto parsed = parse_duration(text);
+    const auto parsed = dataset::parse_duration(text);
     ASSERT_TRUE(parsed) << text << ": " << parsed.error().message;
     EXPECT_DOUBLE_EQ(*parsed, seconds) << text;
   }
-  const auto zero = parse_duration("0");
+  const auto zero = dataset::parse_duration("0");
   ASSERT_FALSE(zero);
   EXPECT_THAT(zero.error().message, HasSubstr("more than 0"));
-  for (const std::string text : {"", "m", "5 fortnights", "five", "5m 3"}) EXPECT_FALSE(parse_duration(text)) << text;
+  for (const std::string text : {"", "m", "5 fortnights", "five", "5m 3"}) EXPECT_FALSE(dataset::parse_duration(text)) << text;
 }
 
 class CliOutputs : public ::testing::Test {

@@ -1,4 +1,4 @@
-// cli/image_inputs.hpp — turn what the user typed (files, folders, globs, list files, stdin,
+// dataset/image_inputs.hpp — turn what the user typed (files, folders, globs, list files, stdin,
 // dataset files) into a list of image paths.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include "logoscope/problems.hpp"
 #include "logoscope/result.hpp"
 
-namespace logoscope::cli {
+namespace logoscope::dataset {
 
 /// True when the extension is one of the image formats logoscope decodes.
 bool has_image_extension(const std::string& path);
@@ -44,4 +44,4 @@ Result<std::vector<ImageInput>> expand_detect_inputs(const std::vector<std::stri
 /// "300", "300s", "5m", "1.5h" → seconds. Error kInvalidArgument naming the text.
 Result<double> parse_duration(const std::string& text);
 
-}  // namespace logoscope::cli
+}  // namespace logoscope::dataset

@@ -1,4 +1,4 @@
-#include "cli/evaluation_output.hpp"
+#include "library/evaluation_run.hpp"
 
 #include <ctime>
 #include <filesystem>
@@ -6,12 +6,13 @@
 #include "api/custom_labels.hpp"
 #include "core/files.hpp"
 #include "core/paths.hpp"
+#include "core/progress.hpp"
 #include "infer/dataset_runner.hpp"
 #include "report/html_report.hpp"
 
 namespace fs = std::filesystem;
 
-namespace logoscope::cli {
+namespace logoscope::library {
 
 namespace {
 
@@ -31,11 +32,26 @@ std::string local_time_text() {
 
 }  // namespace
 
-std::vector<ImageDetections> run_model_on_dataset(infer::Predictor& predictor, Dataset& ground_truth,
+std::vector<ImageDetections> run_model_on_dataset(const infer::Predictor& predictor, Dataset& ground_truth,
                                                   bool progress, Problems& problems,
                                                   std::string& predictions_jsonl) {
+  std::unique_ptr<Progress> bar;
+  if (progress) bar = std::make_unique<Progress>("detecting", static_cast<std::int64_t>(ground_truth.samples.size()), true);
+  auto detections = run_model_on_dataset(
+      predictor, ground_truth,
+      [&](std::size_t, std::size_t) {
+        if (bar) bar->advance();
+      },
+      problems, predictions_jsonl);
+  if (bar) bar->finish();
+  return detections;
+}
+
+std::vector<ImageDetections> run_model_on_dataset(const infer::Predictor& predictor, Dataset& ground_truth,
+                                                  const std::function<void(std::size_t, std::size_t)>& on_image,
+                                                  Problems& problems, std::string& predictions_jsonl) {
   const auto& model_labels = predictor.info().labels;
-  auto run = infer::detect_dataset(predictor, ground_truth, progress ? "detecting" : "");
+  auto run = infer::detect_dataset(predictor, ground_truth, on_image);
   problems.insert(problems.end(), run.problems.begin(), run.problems.end());
   std::vector<int> to_truth(model_labels.size());
   for (std::size_t label = 0; label < model_labels.size(); ++label) {
@@ -86,4 +102,4 @@ EvaluationFolder write_evaluation_folder(const eval::Evaluation& evaluation,
   return folder;
 }
 
-}  // namespace logoscope::cli
+}  // namespace logoscope::library

@@ -1,4 +1,4 @@
-#include "cli/image_inputs.hpp"
+#include "dataset/image_inputs.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -15,7 +15,7 @@
 
 namespace fs = std::filesystem;
 
-namespace logoscope::cli {
+namespace logoscope::dataset {
 
 bool has_image_extension(const std::string& path) {
   std::string ext = fs::path(path).extension().string();
@@ -216,4 +216,4 @@ Result<double> parse_duration(const std::string& text) {
   return total;
 }
 
-}  // namespace logoscope::cli
+}  // namespace logoscope::dataset

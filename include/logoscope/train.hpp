@@ -1,0 +1,101 @@
+// logoscope/train.hpp — train a detector from labeled images, from a C++ program.
+//
+//   #include <logoscope/train.hpp>
+//
+//   logoscope::TrainOptions options;
+//   options.train = "labels.manifest";          // Ground Truth manifest, COCO json, YOLO data.yaml, VOC xml
+//   options.out = "my-model";
+//   options.time_budget_s = 300;
+//   auto summary = logoscope::train_model(options, [](const logoscope::TrainProgress& p) { /* draw a bar */
+//   }); if (!summary) { std::cerr << summary.error().message << "\n"; return 2; } std::cout << "test F1 " <<
+//   summary->test->mean_f1 << "\n";
+//
+// Without `test`, 20 % of `train` is held out (a stratified split by `seed`) and the model is
+// evaluated on it; the per-label assumed thresholds that evaluation finds are stored in the model
+// and used by detection when no minimum confidence is given. The model folder is what
+// Model::load (detect.hpp) and `logoscope serve` take.
+//
+// Threads: training uses ExecutionContext::threads for the whole process's libtorch while it runs.
+// Thread safety: one training at a time per process.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "logoscope/detect.hpp"
+#include "logoscope/result.hpp"
+
+namespace logoscope {
+
+struct TrainOptions {
+  std::string train;         ///< labeled dataset file (format detected from the file)
+  std::string test;          ///< optional test dataset; empty = hold out 20 % of train
+  std::string train_format;  ///< "manifest", "coco", "yolo", "voc"; empty = detect
+  std::string test_format;
+  std::string
+      out;  ///< model folder to write (refused when it already holds a model, unless resume/overwrite)
+  std::vector<std::string> negatives;  ///< images or folders of photos with no logo
+  double time_budget_s = 300;          ///< wall-clock training time
+  std::int64_t steps = 0;              ///< > 0: this many steps instead of the time budget
+  int epochs = 0;                      ///< > 0: this many passes over the data instead
+  int batch_size = 16;
+  int input_size = 320;  ///< training crop side, pixels
+  int infer_size = 512;  ///< whole-pass long side stored for detection
+  double learning_rate = 2e-3;
+  std::uint64_t seed = 0;                   ///< one seed: split, augmentation, initial weights
+  std::string base;                         ///< model folder to start from; empty = the built-in base model
+  bool scratch = false;                     ///< start from random weights instead
+  std::string architecture;                 ///< "nanodet-g" / "fcos-resnet-fpn"; empty = the base's
+  int freeze = 0;                           ///< nanodet-g: backbone parts kept fixed (0 = none)
+  double trunk_lr_scale = -1;               ///< < 0: the architecture's default
+  double hard_negatives = 1.0;              ///< preference for the negatives scored highest (0 = uniform)
+  std::vector<std::string> no_flip_labels;  ///< labels never mirrored (a mirror image means another logo)
+  bool flips = true;
+  bool copy_paste = true;
+  bool mosaic = true;
+  bool distractors = true;
+  bool resume = false;     ///< continue the checkpoint in `out`
+  bool overwrite = false;  ///< train over a model already in `out`
+  ExecutionContext context;
+};
+
+struct TrainProgress {
+  enum class Phase { kDecoding, kTraining, kValidating, kTesting };
+  Phase phase = Phase::kTraining;
+  std::string what;       ///< e.g. "training images"
+  std::int64_t done = 0;  ///< images (decoding, validating, testing) or ‰ of the budget (training)
+  std::int64_t total = 0;
+  std::string status;     ///< e.g. "loss 0.412 val F1 0.81 AP50 0.77"
+  bool finished = false;  ///< the phase is over
+};
+
+/// The test set's scores (all in [0, 1]).
+struct TestScores {
+  std::string source;  ///< the test dataset, or "TRAIN (20% held out)"
+  double mean_f1 = 0;
+  double mean_precision = 0;
+  double mean_recall = 0;
+  double map50 = 0;
+};
+
+struct TrainSummary {
+  std::string model;  ///< the model folder written
+  std::int64_t steps = 0;
+  std::int64_t images_seen = 0;
+  double train_seconds = 0;
+  double best_val_ap50 = -1;          ///< on the validation split carved from train; < 0 when none
+  std::optional<TestScores> test;     ///< when there was a test set
+  std::vector<std::string> warnings;  ///< records of the data that could not be used, one line each
+};
+
+/// Trains and writes options.out (model.json, weights.pt, training.csv, checkpoints). Errors:
+/// kNotFound / kParse / kInvalidValue for unusable data (naming file and line), kInvalidArgument
+/// for options (an existing model in `out` without resume/overwrite), kIo for write failures.
+/// `on_progress` may be empty; it may be called from several threads.
+Result<TrainSummary> train_model(const TrainOptions& options,
+                                 const std::function<void(const TrainProgress&)>& on_progress = {});
+
+}  // namespace logoscope

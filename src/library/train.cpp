@@ -1,0 +1,128 @@
+// The public training API (include/logoscope/train.hpp) over train::train_detector: reading the
+// data, the 80/20 hold-out when no test set is given, and the starting point.
+#include "logoscope/train.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "dataset/formats.hpp"
+#include "dataset/image_inputs.hpp"
+#include "dataset/split.hpp"
+#include "model/base_model.hpp"
+#include "train/trainer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace logoscope {
+
+namespace {
+
+double metric(const nlohmann::json& metrics, const char* key) {
+  const auto it = metrics.find(key);
+  return it != metrics.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+}  // namespace
+
+Result<TrainSummary> train_model(const TrainOptions& options,
+                                 const std::function<void(const TrainProgress&)>& on_progress) {
+  if (options.train.empty()) return Error{ErrorCode::kInvalidArgument, "no training dataset given"};
+  if (options.out.empty()) return Error{ErrorCode::kInvalidArgument, "no model folder to write given"};
+  std::error_code error;
+  if (!options.resume && !options.overwrite && fs::exists(fs::path(options.out) / "model.json", error)) {
+    return Error{
+        ErrorCode::kInvalidArgument,
+        fmt::format("{} already holds a trained model: resume its training, train over it (overwrite), or "
+                    "choose another folder",
+                    options.out)};
+  }
+  TrainSummary summary;
+  summary.model = options.out;
+  train::TrainInputs inputs;
+  Problems problems;
+  auto format = [](const std::string& name) -> Result<std::optional<dataset::DatasetFormat>> {
+    if (name.empty()) return std::optional<dataset::DatasetFormat>{};
+    auto parsed = dataset::parse_dataset_format(name);
+    if (!parsed) return parsed.error();
+    return std::optional<dataset::DatasetFormat>{*parsed};
+  };
+  const auto train_format = format(options.train_format);
+  if (!train_format) return train_format.error();
+  const auto test_format = format(options.test_format);
+  if (!test_format) return test_format.error();
+  auto train_data = dataset::read_dataset(options.train, *train_format, problems);
+  if (!train_data) return train_data.error();
+  inputs.train = std::move(train_data).value();
+  inputs.train_source = options.train;
+  if (!options.test.empty()) {
+    auto test_data = dataset::read_dataset(options.test, *test_format, problems);
+    if (!test_data) return test_data.error();
+    inputs.test = std::move(test_data).value();
+    inputs.test_source = options.test;
+  } else {
+    dataset::SplitOptions split;
+    split.test_fraction = 0.2;
+    split.seed = options.seed;
+    auto parts = dataset::split_dataset(inputs.train, split);
+    if (!parts) return parts.error();
+    spdlog::info("no test set: holding out {} of {} images for testing (stratified 80/20 split, seed {})",
+                 parts->test.samples.size(), inputs.train.samples.size(), options.seed);
+    inputs.train = std::move(parts->train);
+    inputs.test = std::move(parts->test);
+    inputs.test_source = options.train + " (20% held out)";
+  }
+  for (const auto& problem : problems) summary.warnings.push_back(format_problem(problem));
+  auto negatives = dataset::expand_image_inputs(options.negatives);
+  if (!negatives) return negatives.error();
+  inputs.negatives = std::move(negatives).value();
+  inputs.no_flip_labels = options.no_flip_labels;
+
+  train::TrainConfig config;
+  config.time_budget_s = options.time_budget_s;
+  config.epochs = options.epochs;
+  config.max_steps = options.steps;
+  config.batch_size = options.batch_size;
+  config.input_size = options.input_size;
+  config.infer_long_side = options.infer_size;
+  config.learning_rate = options.learning_rate;
+  config.seed = options.seed;
+  config.threads = options.context.threads;
+  config.resume = options.resume;
+  config.architecture = options.architecture;
+  config.freeze = options.freeze;
+  config.trunk_lr_scale = options.trunk_lr_scale;
+  config.hard_negative_weight = options.hard_negatives;
+  if (options.resume || options.scratch || !options.base.empty()) {
+    config.base_model = options.scratch ? "" : options.base;  // a resumed run continues its checkpoint
+  } else if (const auto base = model::find_builtin_base_model(options.architecture)) {
+    spdlog::info("starting from the built-in base model {} (scratch to start without it)", *base);
+    config.base_model = *base;
+  } else {
+    spdlog::warn("no built-in base model{} found (looked in {}): starting without one",
+                 options.architecture.empty() ? "" : " for " + options.architecture,
+                 model::builtin_base_model_search_paths());
+  }
+  if (!options.flips) config.augment.flip_prob = 0;
+  if (!options.copy_paste) config.augment.paste_prob = 0;
+  if (!options.mosaic) config.augment.mosaic_prob = 0;
+  if (!options.distractors) config.augment.max_distractors = 0;
+  config.on_progress = on_progress;
+
+  auto trained = train::train_detector(inputs, config, options.out);
+  if (!trained) return trained.error();
+  summary.steps = trained->steps;
+  summary.images_seen = trained->images_seen;
+  summary.train_seconds = trained->train_seconds;
+  summary.best_val_ap50 = trained->best_val_ap50;
+  if (!trained->test_metrics.empty()) {
+    const auto& metrics = trained->test_metrics;
+    summary.test =
+        TestScores{inputs.test_source, metric(metrics, "mean_f1"), metric(metrics, "mean_precision"),
+                   metric(metrics, "mean_recall"), metric(metrics, "map50")};
+  }
+  return summary;
+}
+
+}  // namespace logoscope
