@@ -9,6 +9,10 @@ find_package(spdlog REQUIRED)
 find_package(tinyxml2 REQUIRED)
 find_package(GIF REQUIRED)
 find_package(JPEG REQUIRED)
+# SHA-256 / HMAC: pretrained weights' checksums, SigV4 in the server.
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+# cpp-httplib 0.11 ships as a compiled library without a CMake config.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib)
 
 # librsvg (SVG brand marks) and cairo + FreeType (wordmarks) for src/marks. Imported targets'
 # include folders are SYSTEM, so glib's headers do not trip -Werror.
@@ -24,6 +28,8 @@ target_include_directories(logoscope_opencv SYSTEM INTERFACE ${OpenCV_INCLUDE_DI
 # libtorch: Debian's CPU build by default; LOGOSCOPE_CUDA expects a CUDA libtorch on
 # CMAKE_PREFIX_PATH (e.g. the one inside a pip PyTorch wheel).
 find_package(Torch REQUIRED)
+# libtorch runs its parallel regions on OpenMP; infer/intra_op_threads sets the count per thread.
+find_package(OpenMP REQUIRED)
 add_library(logoscope_torch INTERFACE)
 target_link_libraries(logoscope_torch INTERFACE ${TORCH_LIBRARIES})
 target_include_directories(logoscope_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})

@@ -21,6 +21,8 @@ PACKAGES=(
   clang-format clang-tidy
   chromium                 # headless screenshot test of the HTML evaluation report
   python3                  # the independent metrics reference (tools/reference) the tests compare with
+  awscli python3-boto3     # real Rekognition clients in the server tests (tests/server)
+  wrk                      # the server's load benchmark (bench/serve_load.sh)
 )
 
 # npm packs the pinned pretrained weights (scripts/fetch-pretrained.sh); Debian's npm when the
