@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <future>
 #include <random>
 #include <thread>
 
@@ -16,9 +15,10 @@
 #include "api/custom_labels.hpp"
 #include "core/thread_pool.hpp"
 #include "server/aws_error.hpp"
-#include "server/base64.hpp"
+#include "server/detection_queue.hpp"
 #include "server/inference_pool.hpp"
 #include "server/metrics.hpp"
+#include "server/rekognition_api.hpp"
 
 namespace logoscope::server {
 
@@ -119,10 +119,6 @@ Body read_body(const httplib::Request& request, const httplib::ContentReader& re
   return body;
 }
 
-std::string json_type(const json& value) {
-  return value.type_name();
-}
-
 }  // namespace
 
 struct Server::Impl {
@@ -130,6 +126,8 @@ struct Server::Impl {
   ServerOptions options;
   httplib::Server http;
   std::unique_ptr<InferencePool> pool;
+  std::unique_ptr<DetectionQueue> queue;
+  std::unique_ptr<RekognitionApi> rekognition_api;
   Metrics metrics;
   std::atomic<bool> ready{false};
   std::atomic<int> listen_socket{-1};
@@ -198,167 +196,6 @@ struct Server::Impl {
     return AwsError{rejection->http_status, rejection->aws_type, rejection->message};
   }
 
-  // ---- detection through the pool -------------------------------------------------------------
-
-  AwsError throttled() const {
-    return AwsError{429, "ThrottlingException",
-                    fmt::format("all {} inference workers are busy and {} requests wait; retry shortly",
-                                pool->workers(), pool->capacity())};
-  }
-
-  // Refusing costs little only when it comes before parsing: a full queue is checked as soon as
-  // the body is in (try_submit checks again, exactly).
-  [[nodiscard]] bool queue_full() const { return pool->queued() >= pool->capacity(); }
-
-  std::variant<DetectResult, AwsError> detect(const std::string& model_key, std::vector<std::uint8_t> image,
-                                              DetectOptions detect_options) {
-    const auto entry = registry.find(model_key);
-    if (!entry) {
-      return AwsError{400, "ResourceNotFoundException",
-                      fmt::format("no model \"{}\" on this server (GET /v1/models lists them)", model_key)};
-    }
-    if (entry->status != ModelStatus::kRunning || entry->model == nullptr) {
-      return AwsError{400, "ResourceNotReadyException",
-                      fmt::format("model {} is {}: start it with StartProjectVersion", entry->name,
-                                  model_status_name(entry->status))};
-    }
-    detect_options.max_pixels = options.max_pixels;
-    auto promise = std::make_shared<std::promise<Result<DetectResult>>>();
-    auto future = promise->get_future();
-    const bool queued = pool->try_submit([promise, model = entry->model, image = std::move(image),
-                                          detect_options, threads = threads_per_worker]() mutable {
-      try {
-        Session session(model, {threads});
-        promise->set_value(session.detect(image, detect_options));
-      } catch (const std::exception& error) {
-        promise->set_value(Error{ErrorCode::kIo, fmt::format("detection failed: {}", error.what())});
-      }
-    });
-    if (!queued) return throttled();
-    auto result = future.get();
-    if (!result) return aws_error_for(result.error());
-    return std::move(result).value();
-  }
-
-  // ---- Rekognition operations -----------------------------------------------------------------
-
-  std::variant<json, AwsError> detect_custom_labels(const json& request) {
-    const auto arn = request.find("ProjectVersionArn");
-    if (arn == request.end() || !arn->is_string() || arn->get<std::string>().empty()) {
-      return AwsError{400, "InvalidParameterException", "ProjectVersionArn is required (a string)"};
-    }
-    const auto image = request.find("Image");
-    if (image == request.end() || !image->is_object()) {
-      return AwsError{400, "InvalidParameterException",
-                      "Image is required (an object with Bytes or S3Object)"};
-    }
-    const bool has_bytes = image->contains("Bytes");
-    const bool has_s3 = image->contains("S3Object");
-    if (has_bytes == has_s3) {
-      return AwsError{400, "InvalidParameterException", "Image must hold exactly one of Bytes and S3Object"};
-    }
-    if (has_s3) {
-      return AwsError{400, "InvalidS3ObjectException",
-                      "this logoscope server does not read S3 objects yet: send the image as Image.Bytes"};
-    }
-    const auto& bytes = (*image)["Bytes"];
-    if (!bytes.is_string()) {
-      return AwsError{400, "SerializationException",
-                      fmt::format("Image.Bytes must be a base64 string, not {}", json_type(bytes))};
-    }
-    auto decoded = base64_decode(bytes.get_ref<const std::string&>());
-    if (!decoded) {
-      return AwsError{
-          400, "InvalidImageFormatException",
-          "Request has invalid image format: Image.Bytes is not valid base64: " + decoded.error().message};
-    }
-    if (decoded->empty()) {
-      return AwsError{400, "InvalidImageFormatException",
-                      "Request has invalid image format: Image.Bytes is empty"};
-    }
-    DetectOptions detect_options;
-    if (const auto min = request.find("MinConfidence"); min != request.end() && !min->is_null()) {
-      if (!min->is_number() || min->get<double>() < 0 || min->get<double>() > 100) {
-        return AwsError{400, "InvalidParameterException",
-                        fmt::format("MinConfidence must be a number from 0 to 100, not {}", min->dump())};
-      }
-      detect_options.min_confidence = min->get<double>();
-    }
-    if (const auto max = request.find("MaxResults"); max != request.end() && !max->is_null()) {
-      if (!max->is_number_integer() || max->get<std::int64_t>() < 0) {
-        return AwsError{400, "InvalidParameterException",
-                        fmt::format("MaxResults must be a whole number ≥ 0, not {}", max->dump())};
-      }
-      detect_options.max_results = max->get<std::size_t>();
-    }
-    auto found = detect(arn->get<std::string>(), std::move(decoded).value(), detect_options);
-    if (auto* error = std::get_if<AwsError>(&found)) return *error;
-    return api::to_rekognition_response(std::get<DetectResult>(found));
-  }
-
-  json version_description(const ModelEntry& entry) {
-    json description{{"ProjectVersionArn", entry.version_arn},
-                     {"CreationTimestamp", static_cast<double>(entry.created_ms) / 1000.0},
-                     {"MinInferenceUnits", 1},
-                     {"Status", model_status_name(entry.status)},
-                     {"StatusMessage", entry.status_message}};
-    if (entry.model != nullptr && entry.model->description().f1) {
-      description["EvaluationResult"] = {{"F1Score", *entry.model->description().f1}};
-    }
-    return description;
-  }
-
-  std::variant<json, AwsError> describe_project_versions(const json& request) {
-    const auto project = request.find("ProjectArn");
-    if (project == request.end() || !project->is_string()) {
-      return AwsError{400, "InvalidParameterException", "ProjectArn is required (a string)"};
-    }
-    std::vector<std::string> names;
-    if (const auto versions = request.find("VersionNames");
-        versions != request.end() && versions->is_array()) {
-      for (const auto& name : *versions) {
-        if (name.is_string()) names.push_back(name.get<std::string>());
-      }
-    }
-    const auto key = project->get<std::string>();
-    json descriptions = json::array();
-    bool project_found = false;
-    for (const auto& entry : registry.entries()) {
-      if (entry.project_arn != key && entry.name != key) continue;
-      project_found = true;
-      if (!names.empty() && std::find(names.begin(), names.end(), entry.version) == names.end()) continue;
-      descriptions.push_back(version_description(entry));
-    }
-    if (!project_found) {
-      return AwsError{400, "ResourceNotFoundException", fmt::format("no project \"{}\" on this server", key)};
-    }
-    return json{{"ProjectVersionDescriptions", descriptions}};
-  }
-
-  std::variant<json, AwsError> describe_projects() {
-    json projects = json::array();
-    for (const auto& entry : registry.entries()) {
-      projects.push_back({{"ProjectArn", entry.project_arn},
-                          {"CreationTimestamp", static_cast<double>(entry.created_ms) / 1000.0},
-                          {"Status", "CREATED"}});
-    }
-    return json{{"ProjectDescriptions", projects}};
-  }
-
-  std::variant<json, AwsError> start_or_stop(const json& request, bool start) {
-    const auto arn = request.find("ProjectVersionArn");
-    if (arn == request.end() || !arn->is_string()) {
-      return AwsError{400, "InvalidParameterException", "ProjectVersionArn is required (a string)"};
-    }
-    const auto key = arn->get<std::string>();
-    if (!(start ? registry.start(key) : registry.stop(key))) {
-      return AwsError{400, "ResourceNotFoundException", fmt::format("no model \"{}\" on this server", key)};
-    }
-    if (!start) return json{{"Status", "STOPPING"}};
-    const auto entry = registry.find(key);
-    return json{{"Status", entry ? model_status_name(entry->status) : "STARTING"}};
-  }
-
   void rekognition(const httplib::Request& request, httplib::Response& response,
                    const httplib::ContentReader& reader) {
     const auto started = Clock::now();
@@ -370,9 +207,7 @@ struct Server::Impl {
     if (body.error) return answer_aws(response, operation, *body.error, started);
     if (auto rejected = check_signature(request, body.bytes))
       return answer_aws(response, operation, *rejected, started);
-    static const std::vector<std::string> kOperations = {"DetectCustomLabels", "DescribeProjects",
-                                                         "DescribeProjectVersions", "StartProjectVersion",
-                                                         "StopProjectVersion"};
+    const auto& kOperations = RekognitionApi::operations();
     if (std::find(kOperations.begin(), kOperations.end(), operation) == kOperations.end()) {
       return answer_aws(
           response, "unknown",
@@ -384,8 +219,8 @@ struct Server::Impl {
                                                 target, fmt::join(kOperations, ", RekognitionService."))},
           started);
     }
-    if (operation == "DetectCustomLabels" && queue_full())
-      return answer_aws(response, operation, throttled(), started);
+    if (operation == "DetectCustomLabels" && queue->full())
+      return answer_aws(response, operation, queue->throttled(), started);
     const auto request_json = json::parse(body.bytes, nullptr, false);
     if (request_json.is_discarded() || !request_json.is_object()) {
       return answer_aws(response, operation,
@@ -394,16 +229,7 @@ struct Server::Impl {
                                                     : "the request body is not a JSON object"},
                         started);
     }
-    std::variant<json, AwsError> answer;
-    if (operation == "DetectCustomLabels") {
-      answer = detect_custom_labels(request_json);
-    } else if (operation == "DescribeProjects") {
-      answer = describe_projects();
-    } else if (operation == "DescribeProjectVersions") {
-      answer = describe_project_versions(request_json);
-    } else {
-      answer = start_or_stop(request_json, operation == "StartProjectVersion");
-    }
+    auto answer = rekognition_api->call(operation, request_json);
     if (auto* error = std::get_if<AwsError>(&answer)) return answer_aws(response, operation, *error, started);
     answer_aws(response, operation, std::get<json>(answer), started);
   }
@@ -460,7 +286,7 @@ struct Server::Impl {
     if (body.error) return answer_rest(response, operation, *body.error, started);
     if (auto rejected = check_signature(request, body.bytes))
       return answer_rest(response, operation, *rejected, started);
-    if (queue_full()) return answer_rest(response, operation, throttled(), started);
+    if (queue->full()) return answer_rest(response, operation, queue->throttled(), started);
     auto detect_options = rest_options(request);
     if (auto* error = std::get_if<AwsError>(&detect_options))
       return answer_rest(response, operation, *error, started);
@@ -474,7 +300,7 @@ struct Server::Impl {
     }
     const std::string name = request.matches[1];
     std::vector<std::uint8_t> bytes(body.bytes.begin(), body.bytes.end());
-    auto found = detect(name, std::move(bytes), std::get<DetectOptions>(detect_options));
+    auto found = queue->detect(name, std::move(bytes), std::get<DetectOptions>(detect_options));
     if (auto* error = std::get_if<AwsError>(&found)) {
       AwsError rest = *error;
       if (rest.type == "ResourceNotFoundException") rest.http_status = 404;
@@ -592,6 +418,9 @@ Server::Server(ModelRegistry& registry, ServerOptions options)
   const int workers =
       o.workers > 0 ? o.workers : std::max(1, default_thread_count() / impl_->threads_per_worker);
   impl_->pool = std::make_unique<InferencePool>(workers, o.queue_capacity);
+  impl_->queue =
+      std::make_unique<DetectionQueue>(registry, *impl_->pool, impl_->threads_per_worker, o.max_pixels);
+  impl_->rekognition_api = std::make_unique<RekognitionApi>(registry, *impl_->queue);
   const auto http_threads = static_cast<std::size_t>(std::max(4, o.http_threads));
   impl_->http.new_task_queue = [http_threads] { return new httplib::ThreadPool(http_threads); };
   impl_->http.set_payload_max_length(o.max_body_bytes);
