@@ -174,6 +174,10 @@ struct FileResult {
 struct FileOptions {
   int decode_threads = 1;       ///< threads decoding ahead of the network; 0 = decode in turn
   std::size_t image_batch = 4;  ///< same-size images sharing a network pass (with decode_threads > 0)
+  /// Images in flight at once, each decoded and detected on its own worker with the session's
+  /// threads / images_at_once threads (decode_threads and image_batch then do not apply).
+  /// 0 = one per session thread, at most 4; 1 = one image at a time with all the threads.
+  int images_at_once = 0;
 };
 
 class Session {

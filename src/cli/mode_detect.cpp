@@ -44,6 +44,7 @@ struct DetectArgs {
   int long_side = 0;
   int threads = 0;
   int jobs = 1;
+  int images_at_once = 0;
   int batch = 4;
   int tile_batch = 1;
   std::string tile = "auto";
@@ -265,6 +266,7 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   FileOptions files;
   files.decode_threads = args.jobs;
   files.image_batch = static_cast<std::size_t>(args.batch);
+  files.images_at_once = args.images_at_once;
   const auto started = Clock::now();
   value_or_throw(session.detect_files(paths, detect_options, files, [&](const FileResult& file) {
     flush_missing_until(input_of_path[file.index]);
@@ -359,15 +361,22 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
                   "Tile overlap in pixels (default: the largest logo the resized whole image may miss)")
       ->check(CLI::Range(0, 4096));
   cmd->add_option("--batch-size", args->batch,
-                  "Images of the same size that share a network pass when already decoded (needs --jobs > 0)")
+                  "Images of the same size that share a network pass when already decoded (needs --jobs > 0\n"
+                  "and --images-at-once 1)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
   cmd->add_option("--tile-batch", args->tile_batch, "Tiles per network pass")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--jobs", args->jobs, "Threads decoding images ahead of the network (0: decode in turn)")
+  cmd->add_option("--jobs", args->jobs,
+                  "Threads decoding images ahead of the network with --images-at-once 1 (0: decode in turn)")
       ->capture_default_str()
       ->check(CLI::Range(0, 64));
+  cmd->add_option("--images-at-once", args->images_at_once,
+                  "Images detected at once, each with --threads / N threads (0: one per thread, at most 4;\n"
+                  "1: one image at a time with every thread, decoding ahead and batching same-size images)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
   cmd->add_option("--max-pixels", args->max_pixels,
                   "Refuse images with more pixels than this, from the file header (an error line)")
       ->capture_default_str()

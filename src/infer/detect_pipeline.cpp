@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "infer/intra_op_threads.hpp"
+
 namespace logoscope::infer {
 
 namespace {
@@ -104,7 +106,7 @@ void finish_group(const Predictor& predictor, std::vector<Slot>& group) {
 
 void detect_files(const Predictor& predictor, const std::vector<std::string>& paths, const PipelineOptions& options,
                   const std::function<void(ImageResult&)>& on_result) {
-  if (options.decode_threads <= 0) {
+  if (options.decode_threads <= 0 && options.images_at_once <= 1) {
     for (std::size_t i = 0; i < paths.size(); ++i) {
       Slot slot;
       load_one(predictor, paths[i], i, options, slot);
@@ -113,7 +115,11 @@ void detect_files(const Predictor& predictor, const std::vector<std::string>& pa
     }
     return;
   }
-  const std::size_t depth = std::max<std::size_t>(1, options.queue_depth);
+  // images_at_once > 1: each worker also runs the network on its image; the calling thread only
+  // delivers results in order.
+  const bool whole_images = options.images_at_once > 1;
+  const std::size_t depth = std::max<std::size_t>(
+      {1, options.queue_depth, whole_images ? 2 * static_cast<std::size_t>(options.images_at_once) : 1});
   std::mutex mutex;
   std::condition_variable ready_cv;
   std::condition_variable space_cv;
@@ -126,9 +132,10 @@ void detect_files(const Predictor& predictor, const std::vector<std::string>& pa
   auto worker = [&] {
     // Decoding yields to the network: on few cores a worker that competes on equal terms
     // stalls libtorch's OpenMP barriers (BENCHMARKS.md, "Detection speed").
-    if (options.background_priority) {
+    if (options.background_priority && !whole_images) {
       (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
     }
+    const ScopedIntraOpThreads threads(whole_images ? std::max(1, options.threads_per_image) : 0);
     for (;;) {
       std::size_t index = 0;
       {
@@ -140,6 +147,7 @@ void detect_files(const Predictor& predictor, const std::vector<std::string>& pa
       Slot slot;
       try {
         load_one(predictor, paths[index], index, options, slot);
+        if (whole_images) finish_one(predictor, slot);
       } catch (...) {
         std::lock_guard lock(mutex);
         if (!worker_error) worker_error = std::current_exception();
@@ -154,8 +162,8 @@ void detect_files(const Predictor& predictor, const std::vector<std::string>& pa
     }
   };
   std::vector<std::thread> workers;
-  const int thread_count =
-      std::min<int>(options.decode_threads, static_cast<int>(std::max<std::size_t>(1, paths.size())));
+  const int thread_count = std::min<int>(whole_images ? options.images_at_once : options.decode_threads,
+                                         static_cast<int>(std::max<std::size_t>(1, paths.size())));
   for (int t = 0; t < thread_count; ++t) workers.emplace_back(worker);
   auto stop_workers = [&] {
     {
@@ -167,7 +175,7 @@ void detect_files(const Predictor& predictor, const std::vector<std::string>& pa
   };
 
   try {
-    const std::size_t batch = std::max<std::size_t>(1, options.image_batch);
+    const std::size_t batch = whole_images ? 1 : std::max<std::size_t>(1, options.image_batch);
     auto joins = [](const Slot& first, const Slot& other) {
       return !first.result.error && !other.result.error &&
              Predictor::batchable(first.prepared, other.prepared);
@@ -190,9 +198,9 @@ void detect_files(const Predictor& predictor, const std::vector<std::string>& pa
         consumed = i + group.size();
       }
       space_cv.notify_all();
-      if (group.size() == 1) {
+      if (!whole_images && group.size() == 1) {
         finish_one(predictor, group.front());
-      } else {
+      } else if (!whole_images) {
         finish_group(predictor, group);
       }
       for (auto& slot : group) on_result(slot.result);

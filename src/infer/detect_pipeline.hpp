@@ -30,6 +30,12 @@ struct PipelineOptions {
   /// Consecutive ready images that Predictor::batchable pairs go through the network together,
   /// up to this many (with decode_threads > 0). 4 measured ~20 % faster than 1 for 512×384.
   std::size_t image_batch = 4;
+  /// > 1: this many images at once, each decoded and run through the network on its own worker
+  /// with `threads_per_image` intra-op threads (the calling thread only delivers results in
+  /// order); no batching across images. On 2 cores two images × 1 thread each beat one image × 2
+  /// threads for ~500 px photos (BENCHMARKS.md, "Detection speed").
+  int images_at_once = 1;
+  int threads_per_image = 1;
   imageio::DecodeOptions decode;
   bool background_priority = true;  ///< decode threads run at nice 10, below the network
 };

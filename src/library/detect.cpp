@@ -274,6 +274,8 @@ Status Session::detect_files(const std::vector<std::string>& paths, const Detect
   pipeline.decode_threads = std::max(0, files.decode_threads);
   pipeline.image_batch = std::max<std::size_t>(1, files.image_batch);
   pipeline.decode.max_pixels = options.max_pixels;
+  pipeline.images_at_once = files.images_at_once > 0 ? files.images_at_once : std::min(threads_, 4);
+  pipeline.threads_per_image = std::max(1, threads_ / pipeline.images_at_once);
   const infer::ScopedIntraOpThreads threads(threads_);
   infer::detect_files(*model_->impl().predictor, paths, pipeline, [&](infer::ImageResult& image) {
     FileResult file;

@@ -178,23 +178,39 @@ TEST_F(LibraryTest, OneModelServesSessionsOnManyThreadsAtOnce) {
 TEST_F(LibraryTest, DetectFilesReportsEveryPathInOrder) {
   auto model = Model::load(dir_->file("model"));
   ASSERT_TRUE(model.ok());
-  Session session(*model, {1});
-  std::vector<std::string> paths = {image(0), dir_->file("missing.jpg"), image(1)};
-  std::vector<std::size_t> order;
+  Session session(*model, {2});
+  std::vector<std::string> paths = {image(0), dir_->file("missing.jpg"), image(1), image(2), image(3),
+                                    image(4)};
   DetectOptions options;
   options.min_confidence = 0;
-  FileOptions files;
-  ASSERT_TRUE(session
-                  .detect_files(paths, options, files,
-                                [&](const FileResult& file) {
-                                  order.push_back(file.index);
-                                  EXPECT_EQ(file.error.has_value(), file.index == 1) << file.path;
-                                  if (!file.error) {
-                                    EXPECT_NE(file.pixels.pixels, nullptr);
-                                  }
-                                })
-                  .ok());
-  EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2}));
+  // Whatever the parallelism, the same answers in input order, the missing file in its place.
+  std::vector<std::vector<double>> first;
+  for (const int at_once : {1, 2, 3}) {
+    FileOptions files;
+    files.images_at_once = at_once;
+    std::vector<std::size_t> order;
+    std::vector<std::vector<double>> confidences;
+    ASSERT_TRUE(session
+                    .detect_files(paths, options, files,
+                                  [&](const FileResult& file) {
+                                    order.push_back(file.index);
+                                    EXPECT_EQ(file.error.has_value(), file.index == 1) << file.path;
+                                    std::vector<double> found;
+                                    if (!file.error) {
+                                      EXPECT_NE(file.pixels.pixels, nullptr);
+                                      for (const auto& label : file.result.labels)
+                                        found.push_back(label.confidence);
+                                    }
+                                    confidences.push_back(found);
+                                  })
+                    .ok());
+    EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2, 3, 4, 5})) << at_once << " images at once";
+    if (first.empty()) {
+      first = confidences;
+    } else {
+      EXPECT_EQ(confidences, first) << at_once << " images at once";
+    }
+  }
 }
 
 TEST_F(LibraryTest, EvaluateScoresEveryLabelAndWritesTheReport) {
