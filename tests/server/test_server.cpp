@@ -485,7 +485,13 @@ TEST_F(ServerTest, StopFinishesTheRequestsInFlight) {
   cv::Mat big = testing::make_pattern_rgb(2400, 1800);
   const auto body = detect_body(testing::encode_jpeg(big));
   auto in_flight = std::async(std::launch::async, [&] { return rekognition("DetectCustomLabels", body); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Stop once the detection is running on a worker (however loaded the machine is).
+  auto c = client();
+  for (int i = 0; i < 400; ++i) {
+    const auto metrics = c.Get("/metrics");
+    if (metrics && metrics->body.find("logoscope_inference_running 1") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
   server_->stop();
   const auto answer = in_flight.get();
   ASSERT_TRUE(answer) << "the request in flight was cut off";
