@@ -100,9 +100,12 @@ Result<ModelSpec> parse_model_spec(const std::string& text) {
 ModelRegistry::ModelRegistry(ModelOptions options) : options_(options) {}
 
 ModelRegistry::~ModelRegistry() {
-  for (auto& loader : loaders_) {
-    if (loader.joinable()) loader.join();
+  std::vector<Loader> loaders;
+  {
+    const std::lock_guard lock(mutex_);
+    loaders.swap(loaders_);
   }
+  for (auto& loader : loaders) loader.thread.join();
 }
 
 Status ModelRegistry::add(const ModelSpec& spec) {
@@ -156,7 +159,19 @@ bool ModelRegistry::start(const std::string& key, bool wait) {
     load(index);
   } else {
     const std::lock_guard lock(mutex_);
-    loaders_.emplace_back([this, index] { load(index); });
+    // Join the loads that have finished, so that starting and stopping again and again does not
+    // pile up threads.
+    std::erase_if(loaders_, [](Loader& loader) {
+      if (!loader.done->load()) return false;
+      loader.thread.join();
+      return true;
+    });
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    loaders_.push_back({std::thread([this, index, done] {
+                          load(index);
+                          *done = true;
+                        }),
+                        done});
   }
   return true;
 }

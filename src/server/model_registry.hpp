@@ -12,6 +12,7 @@
 // thread; a model in use by a request stays alive until that request ends, even when stopped.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -83,7 +84,11 @@ class ModelRegistry {
   ModelOptions options_;
   mutable std::mutex mutex_;
   std::vector<ModelEntry> entries_;
-  std::vector<std::thread> loaders_;
+  struct Loader {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Loader> loaders_;  ///< background loads; finished ones are joined by the next start()
 };
 
 }  // namespace logoscope::server
