@@ -17,6 +17,7 @@
 #include "dataset/image_inputs.hpp"
 #include "cli/modes.hpp"
 #include "core/progress.hpp"
+#include "core/text.hpp"
 #include "imageio/image_io.hpp"
 #include "infer/tiling.hpp"
 #include "library/model_impl.hpp"
@@ -57,17 +58,6 @@ struct DetectArgs {
   std::int64_t max_pixels = imageio::kDefaultMaxPixels;
   bool overwrite = false;
 };
-
-// RFC 4180: quote when the field holds a comma, quote or line break.
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (const char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
 
 constexpr const char* kCsvHeader = "image,label,confidence,left,top,width,height,x0,y0,x1,y1,error";
 

@@ -11,4 +11,7 @@ namespace logoscope {
 // (count_of(2, "box", "boxes")).
 std::string count_of(std::size_t count, std::string_view singular, std::string_view plural = {});
 
+/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+std::string csv_field(std::string_view text);
+
 }  // namespace logoscope

@@ -1,0 +1,178 @@
+// `logoscope video`: detection with tracking and sponsor exposure reports (video/video_analysis.hpp).
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_app.hpp"
+#include "cli/modes.hpp"
+#include "core/progress.hpp"
+#include "core/text.hpp"
+#include "logoscope/detect.hpp"
+#include "video/video_analysis.hpp"
+
+namespace fs = std::filesystem;
+
+namespace logoscope::cli {
+
+namespace {
+
+struct VideoArgs {
+  std::string model;
+  std::vector<std::string> videos;
+  std::string out;
+  double every_s = 0.1;
+  double min_confidence = -1;
+  double max_gap_s = 1.0;
+  int min_hits = 2;
+  bool annotated_video = false;
+  int threads = 0;
+  std::string tile = "off";
+  int infer_size = 0;
+  bool json = false;
+  bool overwrite = false;
+};
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int /*signal*/) {
+  g_interrupted = true;
+}
+
+// out/STEM for each video, STEM_2, … when two share a name.
+std::vector<std::string> output_folders(const std::vector<std::string>& videos, const std::string& out) {
+  std::map<std::string, int> used;
+  std::vector<std::string> folders;
+  for (const auto& video : videos) {
+    std::string stem = fs::path(video).stem().string();
+    if (stem.empty()) stem = "stream";
+    const int count = ++used[stem];
+    folders.push_back((fs::path(out) / (count == 1 ? stem : fmt::format("{}_{}", stem, count))).string());
+  }
+  return folders;
+}
+
+int run_video(const VideoArgs& args, const CommonOptions& common) {
+  warn_if_fraction("--min-confidence", args.min_confidence);
+  ModelOptions model_options;
+  model_options.tiling = args.tile == "on" ? Tiling::kOn : args.tile == "auto" ? Tiling::kAuto : Tiling::kOff;
+  model_options.infer_size = args.infer_size;
+  const auto model = value_or_throw(Model::load(args.model, model_options));
+  Session session(model, {args.threads});
+  video::AnalysisOptions options;
+  options.every_s = args.every_s;
+  options.min_confidence = args.min_confidence;
+  options.max_gap_s = args.max_gap_s;
+  options.min_hits = args.min_hits;
+  options.annotated_video = args.annotated_video;
+  options.overwrite = args.overwrite;
+
+  // Ctrl-C stops the current video with valid outputs that say where it stopped.
+  g_interrupted = false;
+  const auto previous = std::signal(SIGINT, on_interrupt);
+  const auto folders = output_folders(args.videos, args.out);
+  int failures = 0;
+  nlohmann::json results = nlohmann::json::array();
+  for (std::size_t i = 0; i < args.videos.size() && !g_interrupted; ++i) {
+    const auto& source = args.videos[i];
+    std::unique_ptr<Progress> bar;
+    std::int64_t shown_frames = 0;
+    auto on_progress = [&](const video::AnalysisProgress& progress) {
+      if (common.quiet) return;
+      if (!bar)
+        bar = std::make_unique<Progress>(fs::path(source).filename().string(), progress.frames_total, true);
+      bar->advance(progress.frames_read - shown_frames);
+      shown_frames = progress.frames_read;
+      bar->set_status(
+          fmt::format("{:.1f}x real time", progress.wall_s > 0 ? progress.video_s / progress.wall_s : 0.0));
+    };
+    auto summary = video::analyse_video(session, source, folders[i], options, on_progress, &g_interrupted);
+    if (bar) bar->finish();
+    if (!summary) {
+      ++failures;
+      spdlog::error("{}", summary.error().message);
+      results.push_back({{"video", source}, {"error", summary.error().message}});
+      continue;
+    }
+    if (!summary->complete) {
+      ++failures;
+      spdlog::warn("{}: {}; the outputs in {} cover the video up to there", source, summary->stopped,
+                   folders[i]);
+    }
+    const double rtf = summary->wall_s > 0 ? summary->video_s / summary->wall_s : 0;
+    results.push_back(
+        {{"video", source}, {"out", folders[i]}, {"complete", summary->complete}, {"real_time_factor", rtf}});
+    if (args.json) continue;
+    std::cout << fmt::format("{}: {:.1f} s of video in {:.1f} s ({:.2f}x real time), every {} frames; {}\n",
+                             source, summary->video_s, summary->wall_s, rtf, summary->stride, folders[i]);
+    std::cout << fmt::format("  {:<20} {:>9} {:>10} {:>11} {:>8} {:>9} {:>8}\n", "label", "exposures",
+                             "seconds", "longest s", "share %", "voice %", "solus s");
+    for (const auto& label : summary->exposure.labels) {
+      if (label.exposures == 0) continue;
+      std::cout << fmt::format("  {:<20} {:>9} {:>10.2f} {:>11.2f} {:>8.2f} {:>9.1f} {:>8.2f}\n", label.name,
+                               label.exposures, label.seconds, label.longest_s, label.mean_share * 100.0,
+                               label.share_of_voice * 100.0, label.solus_seconds);
+    }
+  }
+  std::signal(SIGINT, previous);
+  if (args.json) std::cout << results.dump(2) << "\n";
+  return failures > 0 ? kExitProblems : kExitOk;
+}
+
+}  // namespace
+
+void register_video(CLI::App& app, RunState& state, const CommonOptions& common) {
+  auto args = std::make_shared<VideoArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "video",
+      "Find logos in videos and report each brand's exposure: detections linked into tracks (one logo\n"
+      "seen for 4 s is one exposure), seconds on screen, longest exposure, share of screen, placement,\n"
+      "clarity, share of voice and solus seconds. Writes, per video, OUT/NAME/summary.json,\n"
+      "timeline.csv (seconds on screen per second and label), detections.jsonl (every analysed frame in\n"
+      "DetectCustomLabels' shape with time and track ids) and, with --annotated-video, annotated.mp4.\n"
+      "Files of any container and codec FFmpeg reads, or stream URLs (rtsp://, http://). Ctrl-C stops\n"
+      "with valid outputs that say where; exit code 1 when a video could not be read to its end.\n"
+      "Example: logoscope video --model model match.mp4 --out exposure/\n"
+      "         logoscope video --model model clip.mov --out exposure/ --every 0 --annotated-video");
+  cmd->add_option("--model", args->model, "Model folder (from `logoscope train`)")->required();
+  cmd->add_option("videos", args->videos, "Video files or stream URLs")->required();
+  cmd->add_option("--out", args->out, "Folder for the reports (one sub-folder per video)")->required();
+  cmd->add_option("--every", args->every_s,
+                  "Seconds between analysed frames (0: every frame); the tracker carries the boxes between")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 60.0));
+  cmd->add_option("--min-confidence", args->min_confidence,
+                  "0-100 a detection needs to start an exposure (omitted: each label's assumed threshold);\n"
+                  "half of it continues one")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--max-gap", args->max_gap_s, "Seconds a logo may be missing before its exposure ends")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_option("--min-hits", args->min_hits,
+                  "Detections an exposure needs (1-frame flickers do not count)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  cmd->add_flag("--annotated-video", args->annotated_video,
+                "Also write annotated.mp4: every frame with its boxes and track ids (decodes every frame)");
+  cmd->add_option("--tile", args->tile,
+                  "off (default): each frame resized to the model's size, fast enough for real time;\n"
+                  "auto / on: also scan frames in tiles at full resolution, as detect does, for small logos\n"
+                  "(measured 3-4x slower at 720p: BENCHMARKS.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "off", "on"}));
+  cmd->add_option("--infer-size", args->infer_size,
+                  "Resize frames so their long side is this (default: the model's)")
+      ->check(CLI::Range(32, 16384));
+  cmd->add_option("--threads", args->threads,
+                  "CPU threads for the network (0 = the cores other work leaves free)");
+  cmd->add_flag("--json", args->json, "Print the results as JSON on stdout");
+  add_overwrite_flag(*cmd, args->overwrite);
+  cmd->callback([args, &state, &common] { state.exit_code = run_video(*args, common); });
+}
+
+}  // namespace logoscope::cli

@@ -1,0 +1,285 @@
+#include "video/video_analysis.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "core/files.hpp"
+#include "core/text.hpp"
+#include "render/annotate.hpp"
+
+namespace fs = std::filesystem;
+
+namespace logoscope::video {
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// Variance of the Laplacian of the box's grey pixels: high for sharp edges, low for blur.
+double sharpness(const cv::Mat& rgb, const TrackBox& box) {
+  const cv::Rect frame(0, 0, rgb.cols, rgb.rows);
+  const cv::Rect rect =
+      cv::Rect(cv::Point(static_cast<int>(std::floor(box.x0)), static_cast<int>(std::floor(box.y0))),
+               cv::Point(static_cast<int>(std::ceil(box.x1)), static_cast<int>(std::ceil(box.y1)))) &
+      frame;
+  if (rect.width < 3 || rect.height < 3) return 0;
+  cv::Mat grey;
+  cv::cvtColor(rgb(rect), grey, cv::COLOR_RGB2GRAY);
+  cv::Mat laplacian;
+  cv::Laplacian(grey, laplacian, CV_64F);
+  cv::Scalar mean;
+  cv::Scalar deviation;
+  cv::meanStdDev(laplacian, mean, deviation);
+  return deviation[0] * deviation[0];
+}
+
+void draw_tracks(cv::Mat& rgb, const std::vector<TrackBox>& boxes, const std::vector<std::string>& labels) {
+  for (const auto& box : boxes) {
+    const cv::Scalar colour = render::label_colour(box.label);
+    const cv::Point top_left(static_cast<int>(box.x0), static_cast<int>(box.y0));
+    cv::rectangle(rgb, top_left, cv::Point(static_cast<int>(box.x1), static_cast<int>(box.y1)), colour, 2);
+    const std::string name = box.label >= 0 && static_cast<std::size_t>(box.label) < labels.size()
+                                 ? labels[static_cast<std::size_t>(box.label)]
+                                 : "?";
+    cv::putText(rgb, fmt::format("{} #{} {:.0f}%", name, box.track_id, box.score * 100.0F),
+                top_left + cv::Point(0, -4), cv::FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv::LINE_AA);
+  }
+}
+
+json frame_record(const std::string& source, std::int64_t index, double time_s, int width, int height,
+                  const std::vector<TrackBox>& boxes, const std::vector<std::string>& labels) {
+  json found = json::array();
+  const double w = std::max(1, width);
+  const double h = std::max(1, height);
+  for (const auto& box : boxes) {
+    found.push_back({{"Name", box.label >= 0 && static_cast<std::size_t>(box.label) < labels.size()
+                                  ? labels[static_cast<std::size_t>(box.label)]
+                                  : std::to_string(box.label)},
+                     {"Confidence", static_cast<double>(box.score) * 100.0},
+                     {"Geometry",
+                      {{"BoundingBox",
+                        {{"Width", (box.x1 - box.x0) / w},
+                         {"Height", (box.y1 - box.y0) / h},
+                         {"Left", box.x0 / w},
+                         {"Top", box.y0 / h}}}}},
+                     {"PixelBox", {{"x0", box.x0}, {"y0", box.y0}, {"x1", box.x1}, {"y1", box.y1}}},
+                     {"TrackId", box.track_id}});
+  }
+  return {{"video", source}, {"frame", index},   {"time_s", time_s},
+          {"width", width},  {"height", height}, {"CustomLabels", found}};
+}
+
+json summary_json(const AnalysisSummary& summary, const AnalysisOptions& options, const std::string& model) {
+  json labels = json::array();
+  for (const auto& label : summary.exposure.labels) {
+    labels.push_back({{"name", label.name},
+                      {"exposures", label.exposures},
+                      {"seconds_on_screen", label.seconds},
+                      {"longest_exposure_s", label.longest_s},
+                      {"first_s", label.first_s},
+                      {"last_s", label.last_s},
+                      {"mean_share_of_screen", label.mean_share},
+                      {"max_share_of_screen", label.max_share},
+                      {"centre_fraction", label.centre_fraction},
+                      {"mean_confidence", label.mean_confidence * 100.0},
+                      {"mean_sharpness", label.mean_sharpness},
+                      {"share_of_voice", label.share_of_voice},
+                      {"solus_seconds", label.solus_seconds}});
+  }
+  json tracks = json::array();
+  for (const auto& track : summary.exposure.tracks) {
+    tracks.push_back({{"track_id", track.track_id},
+                      {"label", summary.exposure.labels[static_cast<std::size_t>(track.label)].name},
+                      {"start_s", track.start_s},
+                      {"end_s", track.end_s},
+                      {"seconds", track.seconds()},
+                      {"detections", track.detections},
+                      {"mean_share_of_screen", track.mean_share},
+                      {"max_share_of_screen", track.max_share},
+                      {"centre_fraction", track.centre_fraction},
+                      {"mean_confidence", track.mean_confidence * 100.0},
+                      {"mean_sharpness", track.mean_sharpness},
+                      {"best_time_s", track.best_time_s}});
+  }
+  return {{"video",
+           {{"source", summary.video.source},
+            {"fps", summary.video.fps},
+            {"width", summary.video.width},
+            {"height", summary.video.height},
+            {"frames", summary.video.frames},
+            {"duration_s", summary.video.duration_s()}}},
+          {"model", model},
+          {"settings",
+           {{"every_s", options.every_s},
+            {"stride_frames", summary.stride},
+            {"min_confidence", options.min_confidence},
+            {"max_gap_s", options.max_gap_s},
+            {"min_hits", options.min_hits}}},
+          {"complete", summary.complete},
+          {"stopped", summary.stopped},
+          {"frames_read", summary.frames_read},
+          {"frames_analysed", summary.frames_analysed},
+          {"video_s_covered", summary.video_s},
+          {"wall_s", summary.wall_s},
+          {"real_time_factor", summary.wall_s > 0 ? summary.video_s / summary.wall_s : 0.0},
+          {"labels", labels},
+          {"exposures", tracks}};
+}
+
+std::string timeline_csv(const ExposureReport& report) {
+  std::string text = "second,label,seconds_on_screen\n";
+  for (std::size_t second = 0; second < report.timeline.size(); ++second) {
+    for (std::size_t label = 0; label < report.labels.size(); ++label) {
+      const double seconds = report.timeline[second][label];
+      if (seconds <= 0) continue;
+      const std::string name = csv_field(report.labels[label].name);
+      text += fmt::format("{},{},{:.3f}\n", second, name, seconds);
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<AnalysisSummary> analyse_video(Session& session, const std::string& source, const std::string& out_dir,
+                                      const AnalysisOptions& options,
+                                      const std::function<void(const AnalysisProgress&)>& on_progress,
+                                      const std::atomic<bool>* cancel) {
+  std::error_code error;
+  if (!options.overwrite && fs::exists(out_dir, error) &&
+      (!fs::is_directory(out_dir, error) || !fs::is_empty(out_dir, error))) {
+    return Error{
+        ErrorCode::kInvalidArgument,
+        fmt::format("{} already exists and is not an empty folder (--overwrite to write into it)", out_dir)};
+  }
+  auto reader = VideoReader::open(source);
+  if (!reader) return reader.error();
+  fs::create_directories(out_dir, error);
+  if (error)
+    return Error{ErrorCode::kIo, fmt::format("{}: cannot create the folder: {}", out_dir, error.message())};
+
+  const auto& description = session.model().description();
+  const auto& labels = description.labels;
+  AnalysisSummary summary;
+  summary.video = (*reader)->info();
+  const double fps = summary.video.fps;
+  summary.stride =
+      options.every_s <= 0 ? 1 : std::max(1, static_cast<int>(std::lround(options.every_s * fps)));
+  const double interval_s = summary.stride / fps;
+
+  // Starting a track takes the label's threshold; continuing one, half of it (ByteTrack's two passes).
+  std::vector<float> high(labels.size());
+  float lowest = 1.0F;
+  for (std::size_t l = 0; l < labels.size(); ++l) {
+    const double percent =
+        options.min_confidence >= 0 ? options.min_confidence : description.min_confidence[l];
+    high[l] = static_cast<float>(percent / 100.0);
+    lowest = std::min(lowest, high[l]);
+  }
+  TrackerOptions tracker_options;
+  tracker_options.low_score = std::max(0.01F, lowest / 2);
+  tracker_options.max_gap_s = options.max_gap_s;
+  tracker_options.min_hits = options.min_hits;
+  Tracker tracker(tracker_options);
+  tracker.set_high_scores(high);
+  ExposureCounter exposure(labels, interval_s);
+  DetectOptions detect_options;
+  detect_options.min_confidence = static_cast<double>(tracker_options.low_score) * 100.0;
+
+  std::ofstream jsonl((fs::path(out_dir) / "detections.jsonl").string(), std::ios::trunc);
+  if (!jsonl) return Error{ErrorCode::kIo, fmt::format("{}/detections.jsonl: cannot write", out_dir)};
+  cv::VideoWriter annotated;
+  const std::string annotated_path = (fs::path(out_dir) / "annotated.mp4").string();
+  if (options.annotated_video) {
+    annotated.open(annotated_path, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps,
+                   {summary.video.width, summary.video.height});
+    if (!annotated.isOpened()) return Error{ErrorCode::kIo, fmt::format("{}: cannot write", annotated_path)};
+  }
+
+  const auto started = Clock::now();
+  Frame frame;
+  std::vector<TrackBox> shown;  // the boxes drawn on the frames between analysed ones
+  for (std::int64_t index = 0;; ++index) {
+    if (cancel != nullptr && cancel->load()) {
+      summary.complete = false;
+      summary.stopped = fmt::format("interrupted at {:.3f} s (frame {})", summary.video_s, index);
+      break;
+    }
+    const bool analysed = index % summary.stride == 0;
+    if (!analysed && !options.annotated_video) {
+      if (!(*reader)->skip()) break;
+      ++summary.frames_read;
+      continue;
+    }
+    if (!(*reader)->read(frame)) break;
+    ++summary.frames_read;
+    summary.video_s = frame.time_s + 1.0 / fps;
+    if (analysed) {
+      const ImageView view{frame.rgb.data, frame.rgb.cols, frame.rgb.rows, frame.rgb.step[0],
+                           PixelFormat::kRgb8};
+      auto found = session.detect(view, detect_options);
+      if (!found) return found.error();
+      std::vector<Detection> detections;
+      for (const auto& label : found->labels) {
+        const auto& p = label.pixel_box;
+        detections.push_back(
+            {p.x0, p.y0, p.x1, p.y1, label.label_index, static_cast<float>(label.confidence / 100.0)});
+      }
+      shown = tracker.update(frame.time_s, detections);
+      std::vector<double> sharp;
+      sharp.reserve(shown.size());
+      for (const auto& box : shown) sharp.push_back(sharpness(frame.rgb, box));
+      exposure.add(frame.time_s, frame.rgb.cols, frame.rgb.rows, shown, sharp);
+      exposure.add_finished(tracker.take_finished());
+      jsonl << frame_record(source, frame.index, frame.time_s, frame.rgb.cols, frame.rgb.rows, shown, labels)
+                   .dump()
+            << "\n";
+      ++summary.frames_analysed;
+      if (on_progress) {
+        on_progress({summary.frames_read, summary.video.frames, summary.video_s,
+                     std::chrono::duration<double>(Clock::now() - started).count()});
+      }
+    }
+    if (options.annotated_video) {
+      draw_tracks(frame.rgb, shown, labels);
+      cv::Mat bgr;
+      cv::cvtColor(frame.rgb, bgr, cv::COLOR_RGB2BGR);
+      annotated.write(bgr);
+    }
+  }
+  if (summary.complete && !(*reader)->error().empty()) {
+    summary.complete = false;
+    summary.stopped = (*reader)->error();
+  }
+  tracker.finish();
+  exposure.add_finished(tracker.take_finished());
+  summary.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
+  summary.exposure = exposure.report(summary.video_s);
+  jsonl.flush();
+  if (!jsonl) return Error{ErrorCode::kIo, fmt::format("{}/detections.jsonl: write failed", out_dir)};
+  if (annotated.isOpened()) annotated.release();
+
+  if (auto written = write_file_atomically((fs::path(out_dir) / "timeline.csv").string(),
+                                           timeline_csv(summary.exposure));
+      !written) {
+    return written.error();
+  }
+  if (auto written =
+          write_file_atomically((fs::path(out_dir) / "summary.json").string(),
+                                summary_json(summary, options, description.directory).dump(2) + "\n");
+      !written) {
+    return written.error();
+  }
+  return summary;
+}
+
+}  // namespace logoscope::video

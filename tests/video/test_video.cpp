@@ -1,0 +1,199 @@
+// Videos the test writes itself (Motion-JPEG AVI through OpenCV): reading with timestamps, bad and
+// truncated files, and `logoscope video` end to end with a small model trained here.
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "logoscope/detect.hpp"
+#include "support/cli_runner.hpp"
+#include "support/temp_dir.hpp"
+#include "video/video_analysis.hpp"
+#include "video/video_reader.hpp"
+
+namespace fs = std::filesystem;
+
+namespace logoscope::video {
+namespace {
+
+using nlohmann::json;
+using testing::read_text;
+using testing::run_logoscope;
+
+class VideoTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    const auto demo = run_logoscope({"demo", "--out", dir_->path(), "--images", "12", "--no-train"});
+    ASSERT_EQ(demo.exit_code, 0) << demo.err;
+    const auto trained =
+        run_logoscope({"train", "--train", dir_->file("dataset.manifest"), "--out", dir_->file("model"),
+                       "--epochs", "2", "--batch-size", "4", "--input-size", "128", "--infer-size", "160"});
+    ASSERT_EQ(trained.exit_code, 0) << trained.err;
+    // 4 s at 10 fps: each demo image for 5 frames (0.5 s), then grey.
+    video_ = dir_->file("clip.avi");
+    cv::VideoWriter writer(video_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10.0, {320, 240});
+    ASSERT_TRUE(writer.isOpened());
+    for (int frame = 0; frame < 40; ++frame) {
+      cv::Mat bgr(240, 320, CV_8UC3, cv::Scalar(128, 128, 128));
+      if (frame < 30) {
+        cv::Mat image = cv::imread(dir_->file("images/synth_000" + std::to_string(frame / 5) + ".jpg"));
+        ASSERT_FALSE(image.empty());
+        cv::resize(image, bgr, {320, 240});
+      }
+      writer.write(bgr);
+    }
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  static testing::TempDir* dir_;
+  static std::string video_;
+};
+
+testing::TempDir* VideoTest::dir_ = nullptr;
+std::string VideoTest::video_;
+
+TEST_F(VideoTest, ReadsEveryFrameWithItsTime) {
+  auto reader = VideoReader::open(video_);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  const auto& info = (*reader)->info();
+  EXPECT_NEAR(info.fps, 10.0, 1e-6);
+  EXPECT_EQ(info.width, 320);
+  EXPECT_EQ(info.height, 240);
+  EXPECT_EQ(info.frames, 40);
+  Frame frame;
+  int count = 0;
+  double last = -1;
+  while (count % 2 == 0 ? (*reader)->read(frame) : (*reader)->skip()) {
+    if (count % 2 == 0) {
+      EXPECT_EQ(frame.index, count);
+      EXPECT_NEAR(frame.time_s, count / 10.0, 0.011);
+      EXPECT_GT(frame.time_s, last);
+      last = frame.time_s;
+      EXPECT_EQ(frame.rgb.type(), CV_8UC3);
+    }
+    ++count;
+  }
+  EXPECT_EQ(count, 40);
+  EXPECT_EQ((*reader)->error(), "");
+}
+
+TEST_F(VideoTest, WhatIsNotAVideoGetsAClearError) {
+  const auto image = VideoReader::open(dir_->file("images/synth_0000.jpg"));
+  // OpenCV's FFmpeg reads a single JPEG as a one-frame "video" on some builds; a text file never.
+  const std::string text = dir_->write("notes.mp4", "this is not a video\n");
+  const auto not_video = VideoReader::open(text);
+  ASSERT_FALSE(not_video.ok());
+  EXPECT_EQ(not_video.error().code, ErrorCode::kUnsupportedFormat);
+  EXPECT_NE(not_video.error().message.find("notes.mp4"), std::string::npos);
+  EXPECT_EQ(VideoReader::open(dir_->file("missing.mp4")).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(VideoReader::open(dir_->path()).error().code, ErrorCode::kInvalidArgument);
+  (void)image;
+}
+
+TEST_F(VideoTest, AnalysisWritesConsistentOutputs) {
+  auto model = Model::load(dir_->file("model"));
+  ASSERT_TRUE(model.ok());
+  Session session(*model, {2});
+  AnalysisOptions options;
+  options.every_s = 0;  // every frame
+  options.min_confidence = 5;
+  options.annotated_video = true;
+  const std::string out = dir_->file("analysis");
+  int progress_calls = 0;
+  auto summary =
+      analyse_video(session, video_, out, options, [&](const AnalysisProgress&) { ++progress_calls; });
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_TRUE(summary->complete) << summary->stopped;
+  EXPECT_EQ(summary->frames_read, 40);
+  EXPECT_EQ(summary->frames_analysed, 40);
+  EXPECT_EQ(progress_calls, 40);
+  EXPECT_NEAR(summary->video_s, 4.0, 1e-6);
+
+  std::ifstream jsonl(out + "/detections.jsonl");
+  std::string line;
+  int lines = 0;
+  std::set<std::int64_t> ids;
+  double last_time = -1;
+  while (std::getline(jsonl, line)) {
+    const auto record = json::parse(line);
+    EXPECT_GT(record["time_s"].get<double>(), last_time);
+    last_time = record["time_s"].get<double>();
+    for (const auto& label : record["CustomLabels"]) ids.insert(label["TrackId"].get<std::int64_t>());
+    ++lines;
+  }
+  EXPECT_EQ(lines, 40);
+  EXPECT_FALSE(ids.empty()) << "no detection at all: nothing was checked";
+  const auto written = json::parse(read_text(out + "/summary.json"));
+  EXPECT_TRUE(written["complete"].get<bool>());
+  EXPECT_EQ(written["labels"].size(), (*model)->description().labels.size());
+  for (const auto& exposure : written["exposures"]) {
+    EXPECT_TRUE(ids.count(exposure["track_id"].get<std::int64_t>())) << "an exposure with no detections";
+    EXPECT_GT(exposure["seconds"].get<double>(), 0.0);
+  }
+  EXPECT_EQ(read_text(out + "/timeline.csv").rfind("second,label,seconds_on_screen\n", 0), 0U);
+  EXPECT_GT(fs::file_size(out + "/annotated.mp4"), 1000U);
+  auto annotated = VideoReader::open(out + "/annotated.mp4");
+  ASSERT_TRUE(annotated.ok());
+  EXPECT_EQ((*annotated)->info().width, 320);
+
+  // Every third frame at the default setting: a third of the detections, the same video time.
+  AnalysisOptions strided;
+  strided.every_s = 0.3;
+  auto fewer = analyse_video(session, video_, dir_->file("strided"), strided);
+  ASSERT_TRUE(fewer.ok());
+  EXPECT_EQ(fewer->stride, 3);
+  EXPECT_EQ(fewer->frames_analysed, 14);
+  EXPECT_EQ(fewer->frames_read, 40);
+
+  // An output folder in use is refused.
+  EXPECT_EQ(analyse_video(session, video_, out, options).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(VideoTest, StoppedAndBrokenVideosLeaveOutputsThatSaySo) {
+  auto model = Model::load(dir_->file("model"));
+  ASSERT_TRUE(model.ok());
+  Session session(*model, {1});
+  const std::atomic<bool> cancelled{true};
+  auto stopped = analyse_video(session, video_, dir_->file("stopped"), {}, {}, &cancelled);
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_FALSE(stopped->complete);
+  EXPECT_NE(stopped->stopped.find("interrupted"), std::string::npos);
+  const auto summary = json::parse(read_text(dir_->file("stopped/summary.json")));
+  EXPECT_FALSE(summary["complete"].get<bool>());
+
+  // The first 40 % of the file: the frames before the cut are analysed, and the summary says where
+  // it stopped.
+  const std::string whole = read_text(video_);
+  const std::string cut = dir_->write("cut.avi", whole.substr(0, whole.size() * 2 / 5));
+  auto broken = analyse_video(session, cut, dir_->file("broken"), {});
+  if (!broken.ok()) {
+    EXPECT_EQ(broken.error().code, ErrorCode::kUnsupportedFormat) << broken.error().message;
+    return;
+  }
+  EXPECT_LT(broken->frames_read, 40);
+  EXPECT_FALSE(broken->complete);
+  EXPECT_NE(broken->stopped.find("stopped at frame"), std::string::npos) << broken->stopped;
+}
+
+TEST_F(VideoTest, CommandLine) {
+  const auto result = run_logoscope({"video", "--model", dir_->file("model"), video_, "--out",
+                                     dir_->file("cli"), "--min-confidence", "5", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto printed = json::parse(result.out);
+  ASSERT_EQ(printed.size(), 1U);
+  EXPECT_TRUE(printed[0]["complete"].get<bool>());
+  EXPECT_TRUE(fs::exists(dir_->file("cli/clip/summary.json")));
+  const auto bad = run_logoscope({"video", "--model", dir_->file("model"), dir_->write("x.mp4", "text"),
+                                  "--out", dir_->file("cli-bad")});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("x.mp4"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace logoscope::video
