@@ -13,6 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/base64.hpp"
 #include "core/files.hpp"
 #include "core/thread_pool.hpp"
 #include "imageio/image_io.hpp"
@@ -72,31 +73,6 @@ std::string shorten(const std::string& text, std::size_t max_chars) {
   return text;
 }
 
-std::string base64(const std::vector<std::uint8_t>& bytes) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t pos = 0;
-  for (; pos + 2 < bytes.size(); pos += 3) {
-    const std::uint32_t triple = (std::uint32_t{bytes[pos]} << 16U) | (std::uint32_t{bytes[pos + 1]} << 8U) |
-                                 std::uint32_t{bytes[pos + 2]};
-    out += kAlphabet[(triple >> 18U) & 63U];
-    out += kAlphabet[(triple >> 12U) & 63U];
-    out += kAlphabet[(triple >> 6U) & 63U];
-    out += kAlphabet[triple & 63U];
-  }
-  const std::size_t rest = bytes.size() - pos;
-  if (rest > 0) {
-    std::uint32_t triple = std::uint32_t{bytes[pos]} << 16U;
-    if (rest == 2) triple |= std::uint32_t{bytes[pos + 1]} << 8U;
-    out += kAlphabet[(triple >> 18U) & 63U];
-    out += kAlphabet[(triple >> 12U) & 63U];
-    out += rest == 2 ? kAlphabet[(triple >> 6U) & 63U] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 /// CSS class grading a score people read as "is this good enough".
 const char* grade(double value) {
@@ -462,7 +438,7 @@ void make_thumbnail(const cv::Mat& rgb, GalleryItem& item, int long_side) {
     item.failure = "could not encode the thumbnail";
     return;
   }
-  item.data_uri = "data:image/jpeg;base64," + base64(jpeg);
+  item.data_uri = "data:image/jpeg;base64," + base64_encode(jpeg);
   item.width = thumb.cols;
   item.height = thumb.rows;
 }

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "api/custom_labels.hpp"
-#include "server/base64.hpp"
+#include "core/base64.hpp"
 
 namespace logoscope::server {
 

@@ -33,6 +33,13 @@ float Tracker::high_for(int label) const {
   return options_.high_score;
 }
 
+std::vector<std::int64_t> Tracker::active_ids() const {
+  std::vector<std::int64_t> ids;
+  ids.reserve(active_.size());
+  for (const auto& active : active_) ids.push_back(active.track.id);
+  return ids;
+}
+
 bool Tracker::confirmed(std::int64_t track_id) const {
   for (const auto& active : active_) {
     if (active.track.id == track_id) return active.track.hits >= options_.min_hits;

@@ -60,6 +60,8 @@ class Tracker {
   std::vector<Track> take_finished();
   /// Ends every track (end of the video): they come out of take_finished.
   void finish();
+  /// Ids of the tracks still going (confirmed or not).
+  [[nodiscard]] std::vector<std::int64_t> active_ids() const;
   /// True when `track_id` has reached min_hits.
   [[nodiscard]] bool confirmed(std::int64_t track_id) const;
 

@@ -5,15 +5,19 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "core/files.hpp"
 #include "core/text.hpp"
 #include "render/annotate.hpp"
+#include "video/video_report.hpp"
 
 namespace fs = std::filesystem;
 
@@ -40,6 +44,24 @@ double sharpness(const cv::Mat& rgb, const TrackBox& box) {
   cv::Scalar deviation;
   cv::meanStdDev(laplacian, mean, deviation);
   return deviation[0] * deviation[0];
+}
+
+// The box with a fifth of its size around it, at most 200 px on its long side, as JPEG.
+std::vector<std::uint8_t> thumbnail(const cv::Mat& rgb, const TrackBox& box) {
+  const double margin_x = (box.x1 - box.x0) * 0.2;
+  const double margin_y = (box.y1 - box.y0) * 0.2;
+  const cv::Rect rect =
+      cv::Rect(cv::Point(static_cast<int>(box.x0 - margin_x), static_cast<int>(box.y0 - margin_y)),
+               cv::Point(static_cast<int>(box.x1 + margin_x), static_cast<int>(box.y1 + margin_y))) &
+      cv::Rect(0, 0, rgb.cols, rgb.rows);
+  if (rect.width < 2 || rect.height < 2) return {};
+  cv::Mat bgr;
+  cv::cvtColor(rgb(rect), bgr, cv::COLOR_RGB2BGR);
+  const double scale = std::min(1.0, 200.0 / std::max(rect.width, rect.height));
+  if (scale < 1.0) cv::resize(bgr, bgr, {}, scale, scale, cv::INTER_AREA);
+  std::vector<std::uint8_t> jpeg;
+  cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, 85});
+  return jpeg;
 }
 
 void draw_tracks(cv::Mat& rgb, const std::vector<TrackBox>& boxes, const std::vector<std::string>& labels) {
@@ -205,6 +227,27 @@ Result<AnalysisSummary> analyse_video(Session& session, const std::string& sourc
     if (!annotated.isOpened()) return Error{ErrorCode::kIo, fmt::format("{}: cannot write", annotated_path)};
   }
 
+  // The most confident detection of each track, as a thumbnail for the report. Tracks that end
+  // without counting are dropped now and then, so that memory follows the exposures only.
+  struct Thumbnail {
+    float score = -1;
+    std::vector<std::uint8_t> jpeg;
+  };
+  std::map<std::int64_t, Thumbnail> thumbnails;
+  std::set<std::int64_t> counted;
+  auto prune_thumbnails = [&] {
+    const auto active = tracker.active_ids();
+    std::erase_if(thumbnails, [&](const auto& entry) {
+      return counted.count(entry.first) == 0 &&
+             std::find(active.begin(), active.end(), entry.first) == active.end();
+    });
+  };
+  auto take_finished = [&] {
+    auto finished = tracker.take_finished();
+    for (const auto& track : finished) counted.insert(track.id);
+    exposure.add_finished(finished);
+  };
+
   const auto started = Clock::now();
   Frame frame;
   std::vector<TrackBox> shown;  // the boxes drawn on the frames between analysed ones
@@ -239,7 +282,12 @@ Result<AnalysisSummary> analyse_video(Session& session, const std::string& sourc
       sharp.reserve(shown.size());
       for (const auto& box : shown) sharp.push_back(sharpness(frame.rgb, box));
       exposure.add(frame.time_s, frame.rgb.cols, frame.rgb.rows, shown, sharp);
-      exposure.add_finished(tracker.take_finished());
+      take_finished();
+      for (const auto& box : shown) {
+        auto& best = thumbnails[box.track_id];
+        if (box.score > best.score) best = {box.score, thumbnail(frame.rgb, box)};
+      }
+      if (summary.frames_analysed % 64 == 0) prune_thumbnails();
       jsonl << frame_record(source, frame.index, frame.time_s, frame.rgb.cols, frame.rgb.rows, shown, labels)
                    .dump()
             << "\n";
@@ -261,7 +309,7 @@ Result<AnalysisSummary> analyse_video(Session& session, const std::string& sourc
     summary.stopped = (*reader)->error();
   }
   tracker.finish();
-  exposure.add_finished(tracker.take_finished());
+  take_finished();
   summary.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
   summary.exposure = exposure.report(summary.video_s);
   jsonl.flush();
@@ -270,6 +318,19 @@ Result<AnalysisSummary> analyse_video(Session& session, const std::string& sourc
 
   if (auto written = write_file_atomically((fs::path(out_dir) / "timeline.csv").string(),
                                            timeline_csv(summary.exposure));
+      !written) {
+    return written.error();
+  }
+  std::map<std::int64_t, std::vector<std::uint8_t>> report_thumbnails;
+  for (const auto& track : summary.exposure.tracks) {
+    if (auto found = thumbnails.find(track.track_id);
+        found != thumbnails.end() && !found->second.jpeg.empty()) {
+      report_thumbnails[track.track_id] = std::move(found->second.jpeg);
+    }
+  }
+  if (auto written =
+          write_file_atomically((fs::path(out_dir) / "report.html").string(),
+                                video_report_html(summary, description.directory, report_thumbnails));
       !written) {
     return written.error();
   }

@@ -8,6 +8,7 @@
 //   summary.json      the video, the settings, per-label and per-track exposure, "complete"
 //                     (false when stopped early, with where and why)
 //   timeline.csv      second,label,seconds_on_screen: one row per second and label on screen
+//   report.html       the brands, the timeline drawn, a thumbnail per exposure (video_report.hpp)
 //   annotated.mp4     with `annotated_video`: every frame with its tracked boxes and track ids
 // Memory stays flat: frames are not kept, detections go to disk; only per-track sums stay.
 //

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/aws_error.hpp"
-#include "server/base64.hpp"
+#include "core/base64.hpp"
 #include "server/metrics.hpp"
 
 namespace logoscope::server {
@@ -17,6 +17,14 @@ TEST(Base64, DecodesStrictly) {
   EXPECT_FALSE(base64_decode("a").ok());
   EXPECT_FALSE(base64_decode("aG=VsbG8").ok());
   EXPECT_NE(base64_decode("aGV*bG8=").error().message.find("offset 3"), std::string::npos);
+}
+
+TEST(Base64, EncodesWhatItDecodes) {
+  for (const std::string text : {"", "h", "he", "hel", "hello", "hello!"}) {
+    const std::vector<std::uint8_t> bytes(text.begin(), text.end());
+    EXPECT_EQ(base64_decode(base64_encode(bytes)).value(), bytes) << text;
+  }
+  EXPECT_EQ(base64_encode(std::vector<std::uint8_t>{'h', 'e', 'l', 'l', 'o'}), "aGVsbG8=");
 }
 
 TEST(AwsError, DecodeFailuresMapToRekognitionsTypes) {

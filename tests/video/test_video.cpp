@@ -137,6 +137,11 @@ TEST_F(VideoTest, AnalysisWritesConsistentOutputs) {
     EXPECT_GT(exposure["seconds"].get<double>(), 0.0);
   }
   EXPECT_EQ(read_text(out + "/timeline.csv").rfind("second,label,seconds_on_screen\n", 0), 0U);
+  const std::string report = read_text(out + "/report.html");
+  EXPECT_NE(report.find("<svg class=\"timeline\""), std::string::npos);
+  if (!written["exposures"].empty()) {
+    EXPECT_NE(report.find("data:image/jpeg;base64,"), std::string::npos) << "a thumbnail per exposure";
+  }
   EXPECT_GT(fs::file_size(out + "/annotated.mp4"), 1000U);
   auto annotated = VideoReader::open(out + "/annotated.mp4");
   ASSERT_TRUE(annotated.ok());

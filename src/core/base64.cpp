@@ -1,10 +1,10 @@
-#include "server/base64.hpp"
+#include "core/base64.hpp"
 
 #include <array>
 
 #include <fmt/format.h>
 
-namespace logoscope::server {
+namespace logoscope {
 
 namespace {
 
@@ -59,4 +59,27 @@ Result<std::vector<std::uint8_t>> base64_decode(std::string_view text) {
   return bytes;
 }
 
-}  // namespace logoscope::server
+std::string base64_encode(std::span<const std::uint8_t> bytes) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string text;
+  text.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const std::uint32_t group =
+        (std::uint32_t{bytes[i]} << 16U) | (std::uint32_t{bytes[i + 1]} << 8U) | bytes[i + 2];
+    for (int shift = 18; shift >= 0; shift -= 6)
+      text += kAlphabet[(group >> static_cast<unsigned>(shift)) & 63U];
+  }
+  if (i < bytes.size()) {
+    std::uint32_t group = std::uint32_t{bytes[i]} << 16U;
+    if (i + 1 < bytes.size()) group |= std::uint32_t{bytes[i + 1]} << 8U;
+    text += kAlphabet[(group >> 18U) & 63U];
+    text += kAlphabet[(group >> 12U) & 63U];
+    text += i + 1 < bytes.size() ? kAlphabet[(group >> 6U) & 63U] : '=';
+    text += '=';
+  }
+  return text;
+}
+
+}  // namespace logoscope
