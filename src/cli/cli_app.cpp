@@ -55,6 +55,7 @@ void configure_app(CLI::App& app, RunState& state, CommonOptions& common) {
   register_evaluate(app, state, common);
   register_detect(app, state, common);
   register_serve(app, state, common);
+  register_frames(app, state, common);
   register_video(app, state, common);
   add_footer(app);
 }

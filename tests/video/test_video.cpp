@@ -13,6 +13,7 @@
 #include "logoscope/detect.hpp"
 #include "support/cli_runner.hpp"
 #include "support/temp_dir.hpp"
+#include "video/frame_export.hpp"
 #include "video/video_analysis.hpp"
 #include "video/video_reader.hpp"
 
@@ -198,6 +199,72 @@ TEST_F(VideoTest, CommandLine) {
                                   "--out", dir_->file("cli-bad")});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("x.mp4"), std::string::npos) << bad.err;
+}
+
+// 8 s at 10 fps: three still scenes of 2 s (grey, red, blue), then white stripes on grey that move
+// every frame for 2 s.
+std::string write_scenes(const std::string& path) {
+  cv::VideoWriter writer(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10.0, {320, 240});
+  for (int frame = 0; frame < 80; ++frame) {
+    cv::Mat bgr(240, 320, CV_8UC3, cv::Scalar(128, 128, 128));
+    if (frame >= 20 && frame < 40) bgr.setTo(cv::Scalar(0, 0, 255));
+    if (frame >= 40 && frame < 60) bgr.setTo(cv::Scalar(255, 0, 0));
+    if (frame >= 60) {
+      for (int x = 0; x < 320; x += 40) {
+        cv::rectangle(bgr, {(x + frame * 6) % 320, 0, 20, 240}, cv::Scalar(255, 255, 255), cv::FILLED);
+      }
+    }
+    writer.write(bgr);
+  }
+  return path;
+}
+
+TEST_F(VideoTest, FramesForLabelingKeepScenesAndIntervalsButNotDuplicates) {
+  const std::string scenes = write_scenes(dir_->file("scenes.avi"));
+  ExportOptions options;
+  options.sampler.every_s = 1.0;
+  auto summary = export_frames(scenes, dir_->file("frames"), options);
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  EXPECT_TRUE(summary->complete);
+  EXPECT_EQ(summary->frames_read, 80);
+  // Still scenes: 0.0 (first), 2.0 and 4.0 (scene changes); the interval frames at 1, 3 and 5 s
+  // repeat them and are dropped. The moving pattern: a scene change at 6.0 and the interval at 7.0.
+  std::ifstream manifest(summary->manifest);
+  std::vector<double> times;
+  std::vector<std::string> reasons;
+  std::string line;
+  while (std::getline(manifest, line)) {
+    const auto record = json::parse(line);
+    times.push_back(record["logoscope-frame"]["time_s"].get<double>());
+    reasons.push_back(record["logoscope-frame"]["reason"].get<std::string>());
+    EXPECT_TRUE(fs::exists(dir_->file("frames/" + record["source-ref"].get<std::string>()))) << line;
+    EXPECT_EQ(record["logoscope-frame"]["video"].get<std::string>(),
+              fs::absolute(scenes).lexically_normal().string());
+  }
+  ASSERT_EQ(times.size(), 5U);
+  const std::vector<double> expected = {0.0, 2.0, 4.0, 6.0, 7.0};
+  for (std::size_t i = 0; i < times.size(); ++i) EXPECT_NEAR(times[i], expected[i], 0.011) << i;
+  EXPECT_EQ(reasons,
+            (std::vector<std::string>{"first", "scene_change", "scene_change", "scene_change", "interval"}));
+  EXPECT_EQ(summary->duplicates_dropped, 3);
+  EXPECT_EQ(summary->frames_kept, 5);
+
+  ExportOptions scenes_only;
+  scenes_only.sampler.every_s = 0;
+  scenes_only.max_frames = 3;
+  auto capped = export_frames(scenes, dir_->file("frames-capped"), scenes_only);
+  ASSERT_TRUE(capped.ok());
+  EXPECT_EQ(capped->frames_kept, 3);
+  EXPECT_EQ(capped->by_interval, 0);
+
+  const auto cli = run_logoscope({"frames", scenes, "--out", dir_->file("frames-cli"), "--json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(json::parse(cli.out)["frames_kept"].get<int>(), 5);
+  const auto in_use = run_logoscope({"frames", scenes, "--out", dir_->file("frames-cli")});
+  EXPECT_EQ(in_use.exit_code, 2) << "an output folder in use is refused";
+  const auto not_video = run_logoscope({"frames", dir_->write("y.mov", "text"), "--out", dir_->file("f2")});
+  EXPECT_EQ(not_video.exit_code, 2);
+  EXPECT_NE(not_video.err.find("y.mov"), std::string::npos);
 }
 
 }  // namespace
