@@ -60,4 +60,12 @@ Status write_file_atomically(const std::string& path, std::string_view content) 
   return Ok{};
 }
 
+Status check_output_folder(const std::string& dir, bool overwrite) {
+  std::error_code error;
+  if (overwrite || !std::filesystem::exists(dir, error)) return Ok{};
+  if (std::filesystem::is_directory(dir, error) && std::filesystem::is_empty(dir, error)) return Ok{};
+  return Error{ErrorCode::kInvalidArgument,
+               dir + " already exists and is not an empty folder (--overwrite to write into it)"};
+}
+
 }  // namespace logoscope

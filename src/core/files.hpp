@@ -25,4 +25,8 @@ std::string temp_path_for(const std::string& target);
 /// so readers see the old file or the new one, never half of one. Errors: kIo naming the path.
 Status write_file_atomically(const std::string& path, std::string_view content);
 
+/// Refuses (kInvalidArgument, naming it) an output folder that exists and is not empty, unless
+/// `overwrite`; it need not exist yet. Nothing is created.
+Status check_output_folder(const std::string& dir, bool overwrite);
+
 }  // namespace logoscope

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/files.hpp"
 #include "core/thread_pool.hpp"
 #include "dataset/formats.hpp"
 #include "eval/evaluation.hpp"
@@ -19,15 +20,8 @@ namespace logoscope {
 
 Result<EvaluationSummary> evaluate(const EvaluateOptions& options,
                                    const std::function<void(std::size_t, std::size_t)>& on_image) {
-  if (!options.out.empty() && !options.overwrite) {
-    std::error_code error;
-    if (fs::exists(options.out, error) &&
-        (!fs::is_directory(options.out, error) || !fs::is_empty(options.out, error))) {
-      return Error{
-          ErrorCode::kInvalidArgument,
-          fmt::format("{} already exists and is not an empty folder: choose another out, or overwrite",
-                      options.out)};
-    }
+  if (!options.out.empty()) {
+    if (auto usable = check_output_folder(options.out, options.overwrite); !usable) return usable.error();
   }
   Problems problems;
   auto truth = dataset::read_dataset(options.test, std::nullopt, problems);

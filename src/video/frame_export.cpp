@@ -17,12 +17,7 @@ Result<ExportSummary> export_frames(const std::string& source, const std::string
                                     const std::function<void(std::int64_t, std::int64_t)>& on_frame,
                                     const std::atomic<bool>* cancel) {
   std::error_code error;
-  if (!options.overwrite && fs::exists(out_dir, error) &&
-      (!fs::is_directory(out_dir, error) || !fs::is_empty(out_dir, error))) {
-    return Error{
-        ErrorCode::kInvalidArgument,
-        fmt::format("{} already exists and is not an empty folder (--overwrite to write into it)", out_dir)};
-  }
+  if (auto usable = check_output_folder(out_dir, options.overwrite); !usable) return usable.error();
   auto reader = VideoReader::open(source);
   if (!reader) return reader.error();
   const fs::path images = fs::path(out_dir) / "images";

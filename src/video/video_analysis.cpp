@@ -177,12 +177,7 @@ Result<AnalysisSummary> analyse_video(Session& session, const std::string& sourc
                                       const std::function<void(const AnalysisProgress&)>& on_progress,
                                       const std::atomic<bool>* cancel) {
   std::error_code error;
-  if (!options.overwrite && fs::exists(out_dir, error) &&
-      (!fs::is_directory(out_dir, error) || !fs::is_empty(out_dir, error))) {
-    return Error{
-        ErrorCode::kInvalidArgument,
-        fmt::format("{} already exists and is not an empty folder (--overwrite to write into it)", out_dir)};
-  }
+  if (auto usable = check_output_folder(out_dir, options.overwrite); !usable) return usable.error();
   auto reader = VideoReader::open(source);
   if (!reader) return reader.error();
   fs::create_directories(out_dir, error);
