@@ -176,6 +176,32 @@ Result<AnalysisSummary> analyse_video(Session& session, const std::string& sourc
                                       const AnalysisOptions& options,
                                       const std::function<void(const AnalysisProgress&)>& on_progress,
                                       const std::atomic<bool>* cancel) {
+  const auto& description = session.model().description();
+  FrameDetector detector;
+  detector.name = description.directory;
+  detector.labels = description.labels;
+  detector.min_confidence = description.min_confidence;
+  detector.detect = [&session](const cv::Mat& rgb, double floor) -> Result<std::vector<Detection>> {
+    DetectOptions detect_options;
+    detect_options.min_confidence = floor * 100.0;
+    const ImageView view{rgb.data, rgb.cols, rgb.rows, rgb.step[0], PixelFormat::kRgb8};
+    auto found = session.detect(view, detect_options);
+    if (!found) return found.error();
+    std::vector<Detection> detections;
+    for (const auto& label : found->labels) {
+      const auto& p = label.pixel_box;
+      detections.push_back(
+          {p.x0, p.y0, p.x1, p.y1, label.label_index, static_cast<float>(label.confidence / 100.0)});
+    }
+    return detections;
+  };
+  return analyse_video(detector, source, out_dir, options, on_progress, cancel);
+}
+
+Result<AnalysisSummary> analyse_video(const FrameDetector& detector, const std::string& source,
+                                      const std::string& out_dir, const AnalysisOptions& options,
+                                      const std::function<void(const AnalysisProgress&)>& on_progress,
+                                      const std::atomic<bool>* cancel) {
   std::error_code error;
   if (auto usable = check_output_folder(out_dir, options.overwrite); !usable) return usable.error();
   auto reader = VideoReader::open(source);
@@ -184,8 +210,7 @@ Result<AnalysisSummary> analyse_video(Session& session, const std::string& sourc
   if (error)
     return Error{ErrorCode::kIo, fmt::format("{}: cannot create the folder: {}", out_dir, error.message())};
 
-  const auto& description = session.model().description();
-  const auto& labels = description.labels;
+  const auto& labels = detector.labels;
   AnalysisSummary summary;
   summary.video = (*reader)->info();
   const double fps = summary.video.fps;
@@ -197,8 +222,9 @@ Result<AnalysisSummary> analyse_video(Session& session, const std::string& sourc
   std::vector<float> high(labels.size());
   float lowest = 1.0F;
   for (std::size_t l = 0; l < labels.size(); ++l) {
-    const double percent =
-        options.min_confidence >= 0 ? options.min_confidence : description.min_confidence[l];
+    const double percent = options.min_confidence >= 0          ? options.min_confidence
+                           : l < detector.min_confidence.size() ? detector.min_confidence[l]
+                                                                : 50.0;
     high[l] = static_cast<float>(percent / 100.0);
     lowest = std::min(lowest, high[l]);
   }
@@ -209,8 +235,6 @@ Result<AnalysisSummary> analyse_video(Session& session, const std::string& sourc
   Tracker tracker(tracker_options);
   tracker.set_high_scores(high);
   ExposureCounter exposure(labels, interval_s);
-  DetectOptions detect_options;
-  detect_options.min_confidence = static_cast<double>(tracker_options.low_score) * 100.0;
 
   std::ofstream jsonl((fs::path(out_dir) / "detections.jsonl").string(), std::ios::trunc);
   if (!jsonl) return Error{ErrorCode::kIo, fmt::format("{}/detections.jsonl: cannot write", out_dir)};
@@ -262,17 +286,9 @@ Result<AnalysisSummary> analyse_video(Session& session, const std::string& sourc
     ++summary.frames_read;
     summary.video_s = frame.time_s + 1.0 / fps;
     if (analysed) {
-      const ImageView view{frame.rgb.data, frame.rgb.cols, frame.rgb.rows, frame.rgb.step[0],
-                           PixelFormat::kRgb8};
-      auto found = session.detect(view, detect_options);
-      if (!found) return found.error();
-      std::vector<Detection> detections;
-      for (const auto& label : found->labels) {
-        const auto& p = label.pixel_box;
-        detections.push_back(
-            {p.x0, p.y0, p.x1, p.y1, label.label_index, static_cast<float>(label.confidence / 100.0)});
-      }
-      shown = tracker.update(frame.time_s, detections);
+      auto detections = detector.detect(frame.rgb, tracker_options.low_score);
+      if (!detections) return detections.error();
+      shown = tracker.update(frame.time_s, *detections);
       std::vector<double> sharp;
       sharp.reserve(shown.size());
       for (const auto& box : shown) sharp.push_back(sharpness(frame.rgb, box));
@@ -323,15 +339,13 @@ Result<AnalysisSummary> analyse_video(Session& session, const std::string& sourc
       report_thumbnails[track.track_id] = std::move(found->second.jpeg);
     }
   }
-  if (auto written =
-          write_file_atomically((fs::path(out_dir) / "report.html").string(),
-                                video_report_html(summary, description.directory, report_thumbnails));
+  if (auto written = write_file_atomically((fs::path(out_dir) / "report.html").string(),
+                                           video_report_html(summary, detector.name, report_thumbnails));
       !written) {
     return written.error();
   }
-  if (auto written =
-          write_file_atomically((fs::path(out_dir) / "summary.json").string(),
-                                summary_json(summary, options, description.directory).dump(2) + "\n");
+  if (auto written = write_file_atomically((fs::path(out_dir) / "summary.json").string(),
+                                           summary_json(summary, options, detector.name).dump(2) + "\n");
       !written) {
     return written.error();
   }

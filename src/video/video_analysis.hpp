@@ -18,6 +18,9 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
 
 #include "logoscope/detect.hpp"
 #include "logoscope/result.hpp"
@@ -57,6 +60,22 @@ struct AnalysisSummary {
   std::string stopped;  ///< why it ended early ("" when complete)
   ExposureReport exposure;
 };
+
+/// What finds the logos in a frame. analyse_video(Session&) runs a model; tests give a detector
+/// with exact answers.
+struct FrameDetector {
+  std::string name;  ///< for the outputs (the model folder)
+  std::vector<std::string> labels;
+  std::vector<double> min_confidence;  ///< per label, 0–100: the threshold that starts a track
+  /// Detections of one frame (CV_8UC3 RGB), scores 0–1 at or above `floor`; labels index `labels`.
+  std::function<Result<std::vector<Detection>>(const cv::Mat& rgb, double floor)> detect;
+};
+
+/// The same analysis with any detector.
+Result<AnalysisSummary> analyse_video(const FrameDetector& detector, const std::string& source,
+                                      const std::string& out_dir, const AnalysisOptions& options,
+                                      const std::function<void(const AnalysisProgress&)>& on_progress = {},
+                                      const std::atomic<bool>* cancel = nullptr);
 
 /// Analyses `source` into `out_dir` (created). `cancel`, when set, stops at the next frame with
 /// valid outputs that say so. Errors: those of VideoReader::open, kInvalidArgument for an `out_dir`

@@ -3,7 +3,10 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -199,6 +202,84 @@ TEST_F(VideoTest, CommandLine) {
                                   "--out", dir_->file("cli-bad")});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("x.mp4"), std::string::npos) << bad.err;
+}
+
+// 6 s at 30 fps with exact ground truth: a red mark on screen 1.0-5.0 s moving right, hidden
+// behind a grey board 3.0-3.3 s; a blue mark 2.0-4.0 s.
+std::string write_marks(const std::string& path) {
+  cv::VideoWriter writer(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 30.0, {320, 240});
+  for (int frame = 0; frame < 180; ++frame) {
+    cv::Mat bgr(240, 320, CV_8UC3, cv::Scalar(90, 90, 90));
+    if (frame >= 30 && frame < 150 && !(frame >= 90 && frame < 99)) {
+      cv::rectangle(bgr, {40 + frame, 60, 40, 40}, cv::Scalar(0, 0, 255), cv::FILLED);
+    }
+    if (frame >= 60 && frame < 120) cv::rectangle(bgr, {200, 150, 50, 30}, cv::Scalar(255, 0, 0), cv::FILLED);
+    writer.write(bgr);
+  }
+  return path;
+}
+
+// Finds the red and the blue mark by colour: a detector whose answers are the ground truth.
+FrameDetector colour_detector() {
+  FrameDetector detector;
+  detector.name = "colour";
+  detector.labels = {"red", "blue"};
+  detector.min_confidence = {50, 50};
+  detector.detect = [](const cv::Mat& rgb, double) -> Result<std::vector<Detection>> {
+    std::vector<Detection> found;
+    for (int label = 0; label < 2; ++label) {
+      cv::Mat mask;
+      if (label == 0) {
+        cv::inRange(rgb, cv::Scalar(180, 0, 0), cv::Scalar(255, 80, 80), mask);
+      } else {
+        cv::inRange(rgb, cv::Scalar(0, 0, 180), cv::Scalar(80, 80, 255), mask);
+      }
+      if (cv::countNonZero(mask) < 50) continue;
+      const cv::Rect box = cv::boundingRect(mask);
+      found.push_back({static_cast<double>(box.x), static_cast<double>(box.y),
+                       static_cast<double>(box.x + box.width), static_cast<double>(box.y + box.height), label,
+                       0.9F});
+    }
+    return found;
+  };
+  return detector;
+}
+
+TEST_F(VideoTest, ExposureOfGeneratedMarksMatchesTheGroundTruth) {
+  const std::string marks = write_marks(dir_->file("marks.avi"));
+  const double frame = 1.0 / 30;
+  std::map<double, double> red_seconds_by_every;
+  for (const double every : {0.0, 0.1}) {
+    AnalysisOptions options;
+    options.every_s = every;
+    const std::string out = dir_->file(fmt::format("marks-{}", every));
+    auto summary = analyse_video(colour_detector(), marks, out, options);
+    ASSERT_TRUE(summary.ok()) << summary.error().message;
+    const auto& red = summary->exposure.labels[0];
+    const auto& blue = summary->exposure.labels[1];
+    EXPECT_EQ(red.exposures, 1) << "every " << every << ": the 0.3 s behind the board is bridged";
+    EXPECT_EQ(blue.exposures, 1) << "every " << every;
+    EXPECT_NEAR(red.seconds, 4.0, frame) << "every " << every;
+    EXPECT_NEAR(blue.seconds, 2.0, frame) << "every " << every;
+    EXPECT_NEAR(red.first_s, 1.0, frame);
+    EXPECT_NEAR(red.solus_seconds, 2.0, 2 * frame);
+    EXPECT_NEAR(red.share_of_voice, 4.0 / 6.0, 0.02);
+    EXPECT_NEAR(blue.mean_share, 50.0 * 30.0 / (320.0 * 240.0), 0.002);
+    red_seconds_by_every[every] = red.seconds;
+    // One track id for the red mark in every frame it was seen, before and after the board.
+    std::ifstream jsonl(out + "/detections.jsonl");
+    std::set<std::int64_t> red_ids;
+    std::string line;
+    while (std::getline(jsonl, line)) {
+      const auto record = json::parse(line);
+      for (const auto& label : record["CustomLabels"]) {
+        if (label["Name"] == "red") red_ids.insert(label["TrackId"].get<std::int64_t>());
+      }
+    }
+    EXPECT_EQ(red_ids.size(), 1U) << "every " << every;
+  }
+  // The default stride against every frame: within 2 % (BENCHMARKS.md, "Video").
+  EXPECT_NEAR(red_seconds_by_every[0.1], red_seconds_by_every[0.0], 0.02 * red_seconds_by_every[0.0]);
 }
 
 // 8 s at 10 fps: three still scenes of 2 s (grey, red, blue), then white stripes on grey that move
