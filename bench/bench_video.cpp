@@ -6,7 +6,8 @@
 // each shown for 3 s with a slow pan and zoom, encoded by this machine's FFmpeg (H.264 when it has
 // an encoder, else MPEG-4 part 2), written to a temporary folder.
 //
-// Usage: logoscope-bench-video [--model models/base] [--seconds 60] [--sizes 720,1080] [--work DIR]
+// Usage: logoscope-bench-video [--model models/base] [--seconds 60] [--sizes 720,1080] [--tile auto|off]
+//                              [--photos MANIFEST] [--work DIR]
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -28,6 +29,22 @@ namespace fs = std::filesystem;
 using namespace logoscope;
 
 namespace {
+
+// The images of a Ground Truth manifest (source-ref, relative to its folder), in file order.
+std::vector<std::string> manifest_photos(const std::string& manifest) {
+  std::ifstream in(manifest);
+  std::vector<std::string> photos;
+  std::string line;
+  const std::string key = "\"source-ref\": \"";
+  while (std::getline(in, line)) {
+    const auto at = line.find(key);
+    if (at == std::string::npos) continue;
+    const auto start = at + key.size();
+    const auto end = line.find('"', start);
+    photos.push_back((fs::path(manifest).parent_path() / line.substr(start, end - start)).string());
+  }
+  return photos;
+}
 
 std::vector<std::string> test_photos(const std::string& data) {
   std::ifstream list(fs::path(data) / "flickrlogos27" / "test.txt");
@@ -90,19 +107,23 @@ int main(int argc, char** argv) {
   std::string work;
   double every = 0.1;
   std::string tile = "auto";
+  std::string photos_from;
   app.add_option("--model", model_dir, "Model folder")->capture_default_str();
   app.add_option("--seconds", seconds, "Length of the generated clip")->capture_default_str();
   app.add_option("--sizes", sizes, "Frame heights (16:9)")->delimiter(',');
   app.add_option("--every", every, "The default stride to compare with every frame, seconds")
       ->capture_default_str();
   app.add_option("--work", work, "Folder for the clips and outputs (default: a temporary one)");
+  app.add_option("--photos", photos_from,
+                 "A Ground Truth manifest whose images make the clip, in its order (default: the FlickrLogos-27 "
+                 "test photos, sorted)");
   app.add_option("--tile", tile, "auto, on or off: tiling of frames larger than the model's size")
       ->check(CLI::IsMember({"auto", "on", "off"}));
   CLI11_PARSE(app, argc, argv);
 
   const char* env = std::getenv("LOGOSCOPE_BENCH_DATA");
   const std::string data = env != nullptr ? env : "../shared/data";
-  const auto photos = test_photos(data);
+  const auto photos = photos_from.empty() ? test_photos(data) : manifest_photos(photos_from);
   if (photos.empty()) {
     std::cerr << "no FlickrLogos-27 test photos under " << data
               << "/flickrlogos27 (set LOGOSCOPE_BENCH_DATA)\n";

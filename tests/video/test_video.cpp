@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -12,6 +13,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+
+#include <httplib.h>
 
 #include "logoscope/detect.hpp"
 #include "support/cli_runner.hpp"
@@ -85,6 +88,30 @@ TEST_F(VideoTest, ReadsEveryFrameWithItsTime) {
   }
   EXPECT_EQ(count, 40);
   EXPECT_EQ((*reader)->error(), "");
+}
+
+TEST_F(VideoTest, ReadsAStreamOverHttp) {
+  // The clip served by a real HTTP server on an ephemeral port, read by URL as a stream is.
+  const std::string bytes = read_text(video_);
+  httplib::Server server;
+  server.Get("/clip.avi", [&](const httplib::Request&, httplib::Response& response) {
+    response.set_content(bytes, "video/x-msvideo");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { server.listen_after_bind(); });
+  const std::string url = fmt::format("http://127.0.0.1:{}/clip.avi", port);
+  auto reader = VideoReader::open(url);
+  std::int64_t frames = 0;
+  if (reader.ok()) {
+    EXPECT_TRUE((*reader)->info().is_stream());
+    Frame frame;
+    while ((*reader)->read(frame)) ++frames;
+  }
+  server.stop();
+  serving.join();
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  EXPECT_EQ(frames, 40);
 }
 
 TEST_F(VideoTest, WhatIsNotAVideoGetsAClearError) {
