@@ -83,6 +83,9 @@ int run_cli(int argc, char** argv) {
       "Evaluate:    logoscope evaluate --model model --test test.manifest --out eval\n"
       "Detect:      logoscope detect --model model photos/\n"
       "Any logo:    logoscope detect --any-logo photos/   (built-in base model, no training)\n"
+      "Serve:       logoscope serve --model name=model --port 8080   (Rekognition's API, REST)\n"
+      "Video:       logoscope video --model model match.mp4 --out exposure/\n"
+      "To label:    logoscope frames match.mp4 --out to-label/\n"
       "Help on a command:  logoscope dataset validate --help",
       "logoscope"};
   CommonOptions common;

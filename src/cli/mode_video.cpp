@@ -112,6 +112,9 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
                              source, summary->video_s, summary->wall_s, rtf, summary->stride, folders[i]);
     std::cout << fmt::format("  {:<20} {:>9} {:>10} {:>11} {:>8} {:>9} {:>8}\n", "label", "exposures",
                              "seconds", "longest s", "share %", "voice %", "solus s");
+    if (summary->exposure.tracks.empty()) {
+      std::cout << "  no logo was on screen long enough to count as an exposure\n";
+    }
     for (const auto& label : summary->exposure.labels) {
       if (label.exposures == 0) continue;
       std::cout << fmt::format("  {:<20} {:>9} {:>10.2f} {:>11.2f} {:>8.2f} {:>9.1f} {:>8.2f}\n", label.name,
