@@ -4,7 +4,8 @@
 
 namespace logoscope::api {
 
-std::vector<Detection> filter_detections(const std::vector<Detection>& detections, const LabelFilter& filter) {
+std::vector<Detection> filter_detections(const std::vector<Detection>& detections,
+                                         const LabelFilter& filter) {
   std::vector<Detection> kept;
   for (const auto& det : detections) {
     const auto label = static_cast<std::size_t>(det.label);
@@ -13,27 +14,38 @@ std::vector<Detection> filter_detections(const std::vector<Detection>& detection
     if (det.score < threshold) continue;
     kept.push_back(det);
   }
-  std::stable_sort(kept.begin(), kept.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  std::stable_sort(kept.begin(), kept.end(),
+                   [](const Detection& a, const Detection& b) { return a.score > b.score; });
   if (filter.max_results > 0 && kept.size() > filter.max_results) kept.resize(filter.max_results);
   return kept;
 }
 
-nlohmann::json to_custom_labels_json(const ImageDetections& image, const std::vector<std::string>& label_names) {
+nlohmann::json custom_label_json(const Detection& detection, const std::string& name, int width, int height) {
+  const double w = width > 0 ? width : 1;
+  const double h = height > 0 ? height : 1;
+  const Detection& d = detection;
+  return {{"Name", name},
+          {"Confidence", static_cast<double>(d.score) * 100.0},
+          {"Geometry",
+           {{"BoundingBox",
+             {{"Width", (d.x1 - d.x0) / w},
+              {"Height", (d.y1 - d.y0) / h},
+              {"Left", d.x0 / w},
+              {"Top", d.y0 / h}}}}},
+          {"PixelBox", {{"x0", d.x0}, {"y0", d.y0}, {"x1", d.x1}, {"y1", d.y1}}}};
+}
+
+std::string label_name(int label, const std::vector<std::string>& label_names) {
+  return label >= 0 && static_cast<std::size_t>(label) < label_names.size()
+             ? label_names[static_cast<std::size_t>(label)]
+             : std::to_string(label);
+}
+
+nlohmann::json to_custom_labels_json(const ImageDetections& image,
+                                     const std::vector<std::string>& label_names) {
   nlohmann::json labels = nlohmann::json::array();
-  const double w = image.width > 0 ? image.width : 1;
-  const double h = image.height > 0 ? image.height : 1;
   for (const auto& det : image.detections) {
-    const std::string name = det.label >= 0 && static_cast<std::size_t>(det.label) < label_names.size()
-                                 ? label_names[static_cast<std::size_t>(det.label)] : std::to_string(det.label);
-    labels.push_back({{"Name", name},
-                      {"Confidence", det.score * 100.0},
-                      {"Geometry",
-                       {{"BoundingBox",
-                         {{"Width", (det.x1 - det.x0) / w},
-                          {"Height", (det.y1 - det.y0) / h},
-                          {"Left", det.x0 / w},
-                          {"Top", det.y0 / h}}}}},
-                      {"PixelBox", {{"x0", det.x0}, {"y0", det.y0}, {"x1", det.x1}, {"y1", det.y1}}}});
+    labels.push_back(custom_label_json(det, label_name(det.label, label_names), image.width, image.height));
   }
   return {{"image", image.image}, {"width", image.width}, {"height", image.height}, {"CustomLabels", labels}};
 }

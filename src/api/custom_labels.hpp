@@ -29,6 +29,13 @@ struct LabelFilter {
 /// Applies the filter: confidence, allowed labels, then top-N. Keeps descending confidence.
 std::vector<Detection> filter_detections(const std::vector<Detection>& detections, const LabelFilter& filter);
 
+/// One CustomLabels entry for a detection in an image of width × height pixels: Name, Confidence
+/// (0–100), Geometry.BoundingBox (ratios), PixelBox.
+nlohmann::json custom_label_json(const Detection& detection, const std::string& name, int width, int height);
+
+/// label_names[label], or the number as text when it is out of range.
+std::string label_name(int label, const std::vector<std::string>& label_names);
+
 /// One JSON Lines record for an image.
 nlohmann::json to_custom_labels_json(const ImageDetections& image, const std::vector<std::string>& label_names);
 

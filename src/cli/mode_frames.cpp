@@ -1,6 +1,4 @@
 // `logoscope frames`: frames of a video for labeling (video/frame_export.hpp).
-#include <atomic>
-#include <csignal>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -29,12 +27,6 @@ struct FramesArgs {
   bool overwrite = false;
 };
 
-std::atomic<bool> g_frames_interrupted{false};
-
-extern "C" void on_frames_interrupt(int /*signal*/) {
-  g_frames_interrupted = true;
-}
-
 int run_frames(const FramesArgs& args, const CommonOptions& common) {
   video::ExportOptions options;
   options.sampler.every_s = args.every_s;
@@ -43,8 +35,7 @@ int run_frames(const FramesArgs& args, const CommonOptions& common) {
   options.max_frames = args.max_frames;
   options.jpeg_quality = args.quality;
   options.overwrite = args.overwrite;
-  g_frames_interrupted = false;
-  const auto previous = std::signal(SIGINT, on_frames_interrupt);
+  const InterruptFlag interrupted;  // Ctrl-C: the frames so far, and a manifest that lists them
   std::unique_ptr<Progress> bar;
   std::int64_t shown = 0;
   auto summary = video::export_frames(
@@ -55,9 +46,8 @@ int run_frames(const FramesArgs& args, const CommonOptions& common) {
         bar->advance(read - shown);
         shown = read;
       },
-      &g_frames_interrupted);
+      interrupted.flag());
   if (bar) bar->finish();
-  std::signal(SIGINT, previous);
   if (!summary) throw Failure(summary.error());
   if (!summary->complete)
     spdlog::warn("{}: {}; the frames up to there are written", args.video, summary->stopped);

@@ -1,3 +1,4 @@
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 
@@ -97,6 +98,28 @@ std::string base_model_to_start_from(const std::string& explicit_base, bool scra
   spdlog::warn("no built-in base model{} found (looked in {}): starting without one",
                architecture.empty() ? "" : " for " + architecture, model::builtin_base_model_search_paths());
   return "";
+}
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void raise_interrupted(int /*signal*/) {
+  g_interrupted = true;
+}
+
+}  // namespace
+
+InterruptFlag::InterruptFlag() : previous_(std::signal(SIGINT, raise_interrupted)) {
+  g_interrupted = false;
+}
+
+InterruptFlag::~InterruptFlag() {
+  std::signal(SIGINT, previous_);
+}
+
+const std::atomic<bool>* InterruptFlag::flag() const {
+  return &g_interrupted;
 }
 
 }  // namespace logoscope::cli

@@ -1,6 +1,4 @@
 // `logoscope video`: detection with tracking and sponsor exposure reports (video/video_analysis.hpp).
-#include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -38,12 +36,6 @@ struct VideoArgs {
   bool overwrite = false;
 };
 
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_interrupt(int /*signal*/) {
-  g_interrupted = true;
-}
-
 // out/STEM for each video, STEM_2, … when two share a name.
 std::vector<std::string> output_folders(const std::vector<std::string>& videos, const std::string& out) {
   std::map<std::string, int> used;
@@ -73,12 +65,11 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
   options.overwrite = args.overwrite;
 
   // Ctrl-C stops the current video with valid outputs that say where it stopped.
-  g_interrupted = false;
-  const auto previous = std::signal(SIGINT, on_interrupt);
+  const InterruptFlag interrupted;
   const auto folders = output_folders(args.videos, args.out);
   int failures = 0;
   nlohmann::json results = nlohmann::json::array();
-  for (std::size_t i = 0; i < args.videos.size() && !g_interrupted; ++i) {
+  for (std::size_t i = 0; i < args.videos.size() && !interrupted.raised(); ++i) {
     const auto& source = args.videos[i];
     std::unique_ptr<Progress> bar;
     std::int64_t shown_frames = 0;
@@ -91,7 +82,8 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
       bar->set_status(
           fmt::format("{:.1f}x real time", progress.wall_s > 0 ? progress.video_s / progress.wall_s : 0.0));
     };
-    auto summary = video::analyse_video(session, source, folders[i], options, on_progress, &g_interrupted);
+    auto summary =
+        video::analyse_video(session, source, folders[i], options, on_progress, interrupted.flag());
     if (bar) bar->finish();
     if (!summary) {
       ++failures;
@@ -122,7 +114,6 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
                                label.share_of_voice * 100.0, label.solus_seconds);
     }
   }
-  std::signal(SIGINT, previous);
   if (args.json) std::cout << results.dump(2) << "\n";
   return failures > 0 ? kExitProblems : kExitOk;
 }

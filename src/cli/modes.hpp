@@ -1,6 +1,7 @@
 // cli/modes.hpp — each subcommand registers itself on the parent app. One file per mode.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -75,6 +76,21 @@ CLI::Option* add_overwrite_flag(CLI::App& command, bool& target);
 /// `architecture` (empty: any); logged either way.
 std::string base_model_to_start_from(const std::string& explicit_base, bool scratch,
                                      const std::string& architecture = "");
+
+/// While alive, Ctrl-C (SIGINT) raises this flag instead of ending the program, so that long work
+/// can stop with valid outputs; the previous handler comes back when it goes. One at a time.
+class InterruptFlag {
+ public:
+  InterruptFlag();
+  ~InterruptFlag();
+  InterruptFlag(const InterruptFlag&) = delete;
+  InterruptFlag& operator=(const InterruptFlag&) = delete;
+  [[nodiscard]] const std::atomic<bool>* flag() const;
+  [[nodiscard]] bool raised() const { return flag()->load(); }
+
+ private:
+  void (*previous_)(int);
+};
 
 /// Prints problems as "file:line: error [kind] …" lines on stderr (at most `limit`).
 void print_problems(const Problems& problems, std::size_t limit);

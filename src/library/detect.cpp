@@ -6,8 +6,6 @@
 #include <ctime>
 #include <filesystem>
 
-#include <sys/stat.h>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <opencv2/imgproc.hpp>
@@ -18,6 +16,7 @@
 #include "infer/detect_pipeline.hpp"
 #include "infer/intra_op_threads.hpp"
 #include "library/model_impl.hpp"
+#include "model/model_info.hpp"
 
 namespace fs = std::filesystem;
 
@@ -44,9 +43,9 @@ infer::TileMode tile_mode(Tiling tiling) {
 
 // When the model's weights were written, as ISO 8601 UTC ("" when unknown).
 std::string weights_time(const std::string& directory) {
-  struct stat status {};
-  if (stat((fs::path(directory) / "weights.pt").c_str(), &status) != 0) return "";
-  const std::time_t seconds = status.st_mtim.tv_sec;
+  const std::int64_t written_ms = model::weights_written_ms(directory);
+  if (written_ms <= 0) return "";
+  const std::time_t seconds = static_cast<std::time_t>(written_ms / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[32];
@@ -65,9 +64,7 @@ DetectResult to_result(const std::vector<Detection>& detections, int width, int 
   for (const auto& d : detections) {
     CustomLabel label;
     label.label_index = d.label;
-    label.name = d.label >= 0 && static_cast<std::size_t>(d.label) < names.size()
-                     ? names[static_cast<std::size_t>(d.label)]
-                     : std::to_string(d.label);
+    label.name = api::label_name(d.label, names);
     label.confidence = static_cast<double>(d.score) * 100.0;
     label.bounding_box = {(d.x1 - d.x0) / w, (d.y1 - d.y0) / h, d.x0 / w, d.y0 / h};
     label.pixel_box = {d.x0, d.y0, d.x1, d.y1};
@@ -94,7 +91,8 @@ int bytes_per_pixel(PixelFormat format) {
   return 3;
 }
 
-// The view as a CV_8UC3 RGB image (a copy unless it already is one, packed).
+// The view as a CV_8UC3 RGB image: the caller's pixels themselves for RGB (any row pitch), else a
+// converted copy.
 Result<cv::Mat> to_rgb(const ImageView& view) {
   if (view.pixels == nullptr || view.width <= 0 || view.height <= 0) {
     return Error{ErrorCode::kInvalidArgument,
@@ -115,7 +113,7 @@ Result<cv::Mat> to_rgb(const ImageView& view) {
   cv::Mat rgb;
   switch (view.format) {
     case PixelFormat::kRgb8:
-      rgb = source.clone();
+      rgb = source;  // read only, for the length of the call: no copy
       break;
     case PixelFormat::kBgr8:
       cv::cvtColor(source, rgb, cv::COLOR_BGR2RGB);

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 
 namespace fs = std::filesystem;
@@ -121,6 +123,12 @@ Status write_text_atomically(const std::string& path, const std::string& text) {
 Status write_model_info(const ModelInfo& info, const std::string& model_dir) {
   return write_text_atomically((fs::path(model_dir) / "model.json").string(),
                                model_info_to_json(info).dump(2) + "\n");
+}
+
+std::int64_t weights_written_ms(const std::string& model_dir) {
+  struct stat status {};
+  if (stat((std::filesystem::path(model_dir) / "weights.pt").c_str(), &status) != 0) return 0;
+  return static_cast<std::int64_t>(status.st_mtim.tv_sec) * 1000 + status.st_mtim.tv_nsec / 1'000'000;
 }
 
 }  // namespace logoscope::model

@@ -12,6 +12,7 @@
 // Thread safety: plain values.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
 Result<ModelInfo> read_model_info(const std::string& model_dir);
 /// Writes DIR/model.json atomically (temporary file + rename).
 Status write_model_info(const ModelInfo& info, const std::string& model_dir);
+
+/// When DIR/weights.pt was last written, ms since the epoch; 0 when it cannot be read.
+std::int64_t weights_written_ms(const std::string& model_dir);
 
 /// Writes `text` to `path` atomically.
 Status write_text_atomically(const std::string& path, const std::string& text);

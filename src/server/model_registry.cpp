@@ -1,10 +1,7 @@
 #include "server/model_registry.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
-
-#include <sys/stat.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -26,12 +23,6 @@ bool valid_name(const std::string& name) {
   return !name.empty() && name.size() <= 255 && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
   });
-}
-
-std::int64_t written_ms(const std::string& directory) {
-  struct stat status {};
-  if (stat((fs::path(directory) / "weights.pt").c_str(), &status) != 0) return 0;
-  return static_cast<std::int64_t>(status.st_mtim.tv_sec) * 1000 + status.st_mtim.tv_nsec / 1'000'000;
 }
 
 // The first 12 hex digits of SHA-256 over model.json and weights.pt: the same for copies and clones
@@ -124,7 +115,7 @@ Status ModelRegistry::add(const ModelSpec& spec) {
   entry.directory = spec.directory;
   const auto id = content_id(spec.directory);
   if (!id) return id.error();
-  entry.created_ms = written_ms(spec.directory);
+  entry.created_ms = model::weights_written_ms(spec.directory);
   entry.version = fmt::format("{}.{}", spec.name, *id);
   // ARNs end in a number (Rekognition's creation time); here the content id read as a number.
   const auto number = std::stoull(*id, nullptr, 16);

@@ -5,24 +5,23 @@
 
 namespace logoscope::video {
 
-double union_seconds(std::vector<std::pair<double, double>> intervals) {
+Intervals merge_intervals(Intervals intervals) {
   std::sort(intervals.begin(), intervals.end());
-  double total = 0;
-  double start = 0;
-  double end = -1;
-  bool open = false;
-  for (const auto& [s, e] : intervals) {
-    if (e <= s) continue;
-    if (!open || s > end) {
-      if (open) total += end - start;
-      start = s;
-      end = e;
-      open = true;
+  Intervals merged;
+  for (const auto& [start, end] : intervals) {
+    if (end <= start) continue;
+    if (merged.empty() || start > merged.back().second) {
+      merged.emplace_back(start, end);
     } else {
-      end = std::max(end, e);
+      merged.back().second = std::max(merged.back().second, end);
     }
   }
-  if (open) total += end - start;
+  return merged;
+}
+
+double union_seconds(Intervals intervals) {
+  double total = 0;
+  for (const auto& [start, end] : merge_intervals(std::move(intervals))) total += end - start;
   return total;
 }
 
@@ -59,7 +58,7 @@ void ExposureCounter::add_finished(const std::vector<Track>& tracks) {
 ExposureReport ExposureCounter::report(double duration_s) const {
   ExposureReport report;
   const std::size_t label_count = labels_.size();
-  std::vector<std::vector<std::pair<double, double>>> by_label(label_count);
+  std::vector<Intervals> by_label(label_count);
   std::vector<Sums> label_sums(label_count);
   report.labels.resize(label_count);
   for (std::size_t l = 0; l < label_count; ++l) report.labels[l].name = labels_[l];
@@ -103,11 +102,15 @@ ExposureReport ExposureCounter::report(double duration_s) const {
     return a.start_s < b.start_s || (a.start_s == b.start_s && a.track_id < b.track_id);
   });
 
+  // Each label's time on screen as disjoint intervals: seconds, solus and the timeline all read them.
+  std::vector<Intervals> on_screen(label_count);
+  for (std::size_t l = 0; l < label_count; ++l) on_screen[l] = merge_intervals(std::move(by_label[l]));
+
   double all_seconds = 0;
   double end_of_exposures = 0;
   for (std::size_t l = 0; l < label_count; ++l) {
     LabelExposure& label = report.labels[l];
-    label.seconds = union_seconds(by_label[l]);
+    for (const auto& [start, end] : on_screen[l]) label.seconds += end - start;
     all_seconds += label.seconds;
     const Sums& s = label_sums[l];
     const double n = std::max(1, s.detections);
@@ -120,7 +123,8 @@ ExposureReport ExposureCounter::report(double duration_s) const {
   }
   for (auto& label : report.labels) label.share_of_voice = all_seconds > 0 ? label.seconds / all_seconds : 0;
 
-  // Solus: sweep the labels' merged intervals; a stretch with exactly one label on counts for it.
+  // Solus: sweep the labels' intervals (disjoint within a label); while exactly one label is on,
+  // the time counts for it.
   struct Event {
     double time;
     int delta;
@@ -128,59 +132,37 @@ ExposureReport ExposureCounter::report(double duration_s) const {
   };
   std::vector<Event> events;
   for (std::size_t l = 0; l < label_count; ++l) {
-    auto intervals = by_label[l];
-    std::sort(intervals.begin(), intervals.end());
-    double start = 0;
-    double end = -1;
-    bool open = false;
-    auto close = [&] {
-      if (!open) return;
+    for (const auto& [start, end] : on_screen[l]) {
       events.push_back({start, +1, l});
       events.push_back({end, -1, l});
-    };
-    for (const auto& [s, e] : intervals) {
-      if (!open || s > end) {
-        close();
-        start = s;
-        end = e;
-        open = true;
-      } else {
-        end = std::max(end, e);
-      }
     }
-    close();
   }
   std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
     return a.time < b.time || (a.time == b.time && a.delta < b.delta);
   });
-  std::vector<int> on(label_count, 0);
+  std::vector<bool> on(label_count, false);
   int labels_on = 0;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const Event& event = events[i];
-    const bool was_on = on[event.label] > 0;
-    on[event.label] += event.delta;
-    const bool is_on = on[event.label] > 0;
-    labels_on += static_cast<int>(is_on) - static_cast<int>(was_on);
+    on[event.label] = event.delta > 0;
+    labels_on += event.delta;
     if (i + 1 < events.size() && labels_on == 1) {
-      const double span = events[i + 1].time - event.time;
-      for (std::size_t l = 0; l < label_count; ++l) {
-        if (on[l] > 0) report.labels[l].solus_seconds += span;
-      }
+      const auto alone = static_cast<std::size_t>(std::find(on.begin(), on.end(), true) - on.begin());
+      report.labels[alone].solus_seconds += events[i + 1].time - event.time;
     }
   }
 
+  // The timeline: each interval spread over the whole seconds it covers.
   const double timeline_end = std::max(duration_s, end_of_exposures);
-  const auto seconds = static_cast<std::size_t>(std::ceil(timeline_end));
-  report.timeline.assign(seconds, std::vector<double>(label_count, 0.0));
+  report.timeline.assign(static_cast<std::size_t>(std::ceil(timeline_end)),
+                         std::vector<double>(label_count, 0.0));
   for (std::size_t l = 0; l < label_count; ++l) {
-    for (std::size_t second = 0; second < seconds; ++second) {
-      std::vector<std::pair<double, double>> clipped;
-      const double lo = static_cast<double>(second);
-      const double hi = lo + 1;
-      for (const auto& [s, e] : by_label[l]) {
-        if (e > lo && s < hi) clipped.emplace_back(std::max(s, lo), std::min(e, hi));
+    for (const auto& [start, end] : on_screen[l]) {
+      for (auto second = static_cast<std::size_t>(std::floor(start));
+           second < report.timeline.size() && static_cast<double>(second) < end; ++second) {
+        const double lo = static_cast<double>(second);
+        report.timeline[second][l] += std::min(end, lo + 1) - std::max(start, lo);
       }
-      report.timeline[second][l] = union_seconds(clipped);
     }
   }
   return report;

@@ -92,7 +92,11 @@ class ExposureCounter {
   std::vector<Track> tracks_;
 };
 
-/// Seconds covered by the union of [start, end) intervals.
-double union_seconds(std::vector<std::pair<double, double>> intervals);
+/// [start, end) intervals, seconds.
+using Intervals = std::vector<std::pair<double, double>>;
+/// The same time as disjoint intervals, sorted; empty ones dropped, overlapping or touching ones joined.
+Intervals merge_intervals(Intervals intervals);
+/// Seconds covered by the union of the intervals.
+double union_seconds(Intervals intervals);
 
 }  // namespace logoscope::video

@@ -14,6 +14,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "api/custom_labels.hpp"
 #include "core/files.hpp"
 #include "core/text.hpp"
 #include "render/annotate.hpp"
@@ -69,9 +70,7 @@ void draw_tracks(cv::Mat& rgb, const std::vector<TrackBox>& boxes, const std::ve
     const cv::Scalar colour = render::label_colour(box.label);
     const cv::Point top_left(static_cast<int>(box.x0), static_cast<int>(box.y0));
     cv::rectangle(rgb, top_left, cv::Point(static_cast<int>(box.x1), static_cast<int>(box.y1)), colour, 2);
-    const std::string name = box.label >= 0 && static_cast<std::size_t>(box.label) < labels.size()
-                                 ? labels[static_cast<std::size_t>(box.label)]
-                                 : "?";
+    const std::string name = api::label_name(box.label, labels);
     cv::putText(rgb, fmt::format("{} #{} {:.0f}%", name, box.track_id, box.score * 100.0F),
                 top_left + cv::Point(0, -4), cv::FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv::LINE_AA);
   }
@@ -80,21 +79,11 @@ void draw_tracks(cv::Mat& rgb, const std::vector<TrackBox>& boxes, const std::ve
 json frame_record(const std::string& source, std::int64_t index, double time_s, int width, int height,
                   const std::vector<TrackBox>& boxes, const std::vector<std::string>& labels) {
   json found = json::array();
-  const double w = std::max(1, width);
-  const double h = std::max(1, height);
   for (const auto& box : boxes) {
-    found.push_back({{"Name", box.label >= 0 && static_cast<std::size_t>(box.label) < labels.size()
-                                  ? labels[static_cast<std::size_t>(box.label)]
-                                  : std::to_string(box.label)},
-                     {"Confidence", static_cast<double>(box.score) * 100.0},
-                     {"Geometry",
-                      {{"BoundingBox",
-                        {{"Width", (box.x1 - box.x0) / w},
-                         {"Height", (box.y1 - box.y0) / h},
-                         {"Left", box.x0 / w},
-                         {"Top", box.y0 / h}}}}},
-                     {"PixelBox", {{"x0", box.x0}, {"y0", box.y0}, {"x1", box.x1}, {"y1", box.y1}}},
-                     {"TrackId", box.track_id}});
+    auto label = api::custom_label_json({box.x0, box.y0, box.x1, box.y1, box.label, box.score},
+                                        api::label_name(box.label, labels), width, height);
+    label["TrackId"] = box.track_id;
+    found.push_back(std::move(label));
   }
   return {{"video", source}, {"frame", index},   {"time_s", time_s},
           {"width", width},  {"height", height}, {"CustomLabels", found}};
@@ -278,8 +267,10 @@ Result<AnalysisSummary> analyse_video(const FrameDetector& detector, const std::
     }
     const bool analysed = index % summary.stride == 0;
     if (!analysed && !options.annotated_video) {
-      if (!(*reader)->skip()) break;
+      double time_s = 0;
+      if (!(*reader)->skip(&time_s)) break;
       ++summary.frames_read;
+      summary.video_s = time_s + 1.0 / fps;
       continue;
     }
     if (!(*reader)->read(frame)) break;

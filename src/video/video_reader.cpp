@@ -113,12 +113,13 @@ bool VideoReader::read(Frame& frame) {
   return true;
 }
 
-bool VideoReader::skip() {
+bool VideoReader::skip(double* time_s) {
   if (!impl_->capture.grab()) {
     impl_->note_end();
     return false;
   }
-  impl_->time_of(impl_->next_index);
+  const double time = impl_->time_of(impl_->next_index);
+  if (time_s != nullptr) *time_s = time;
   ++impl_->next_index;
   return true;
 }

@@ -48,8 +48,9 @@ class VideoReader {
   /// The next frame; false at the end of the video (or when the rest cannot be decoded: then
   /// `error()` says where it stopped).
   bool read(Frame& frame);
-  /// Skips the next frame without converting it (cheaper than read); false at the end.
-  bool skip();
+  /// Skips the next frame without converting it (cheaper than read); false at the end. Its time
+  /// goes to `time_s` when given.
+  bool skip(double* time_s = nullptr);
   /// Set when reading stopped before the container's frame count: "stopped at frame N of M".
   [[nodiscard]] const std::string& error() const;
 

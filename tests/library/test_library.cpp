@@ -86,7 +86,8 @@ TEST_F(LibraryTest, BytesAndPixelViewsGiveTheSameDetections) {
   ASSERT_FALSE(from_bytes->labels.empty());
   EXPECT_GT(from_bytes->width, 0);
 
-  // The decoded pixels as RGB, as BGR with padded rows, and as RGBA give the same answer.
+  // The decoded pixels as RGB (packed and with padded rows), as BGR with padded rows, and as RGBA
+  // give the same answer.
   const cv::Mat rgb = imageio::decode_image_bytes(bytes, image(0)).value().rgb;
   ASSERT_FALSE(rgb.empty());
   const ImageView rgb_view{rgb.data, rgb.cols, rgb.rows, rgb.step[0], PixelFormat::kRgb8};
@@ -96,7 +97,11 @@ TEST_F(LibraryTest, BytesAndPixelViewsGiveTheSameDetections) {
   cv::Mat rgba;
   cv::cvtColor(rgb, rgba, cv::COLOR_RGB2RGBA);
   const ImageView rgba_view{rgba.data, rgba.cols, rgba.rows, 0, PixelFormat::kRgba8};
-  for (const auto& view : {rgb_view, bgr_view, rgba_view}) {
+  cv::Mat rgb_padded(rgb.rows, rgb.cols + 5, CV_8UC3, cv::Scalar(9, 9, 9));
+  rgb.copyTo(rgb_padded(cv::Rect(0, 0, rgb.cols, rgb.rows)));
+  const ImageView rgb_padded_view{rgb_padded.data, rgb.cols, rgb.rows, rgb_padded.step[0],
+                                  PixelFormat::kRgb8};
+  for (const auto& view : {rgb_view, rgb_padded_view, bgr_view, rgba_view}) {
     const auto found = session.detect(view, everything);
     ASSERT_TRUE(found.ok()) << found.error().message;
     ASSERT_EQ(found->labels.size(), from_bytes->labels.size());

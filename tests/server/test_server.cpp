@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/base64.hpp"
 #include "logoscope/detect.hpp"
 #include "server/http_server.hpp"
 #include "support/cli_runner.hpp"
@@ -32,29 +33,6 @@ using testing::read_file;
 using testing::run_logoscope;
 
 const std::string kBaseModel = std::string(LOGOSCOPE_SOURCE_DIR) + "/models/base";
-
-std::string base64(const std::vector<std::uint8_t>& bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const std::uint32_t n = (bytes[i] << 16u) | (bytes[i + 1] << 8u) | bytes[i + 2];
-    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(n >> static_cast<unsigned>(shift)) & 63u];
-  }
-  if (i + 1 == bytes.size()) {
-    const std::uint32_t n = bytes[i] << 16u;
-    out += kAlphabet[(n >> 18u) & 63u];
-    out += kAlphabet[(n >> 12u) & 63u];
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    const std::uint32_t n = (bytes[i] << 16u) | (bytes[i + 1] << 8u);
-    out += kAlphabet[(n >> 18u) & 63u];
-    out += kAlphabet[(n >> 12u) & 63u];
-    out += kAlphabet[(n >> 6u) & 63u];
-    out += '=';
-  }
-  return out;
-}
 
 // A raw TCP connection to the server, for requests no well-behaved client sends.
 class RawSocket {
@@ -165,8 +143,8 @@ class ServerTest : public ::testing::Test {
 
   static std::string detect_body(const std::vector<std::uint8_t>& image, const std::string& arn = "base",
                                  const std::string& extra = "") {
-    return fmt::format(R"({{"ProjectVersionArn": "{}", "Image": {{"Bytes": "{}"}}{}}})", arn, base64(image),
-                       extra);
+    return fmt::format(R"({{"ProjectVersionArn": "{}", "Image": {{"Bytes": "{}"}}{}}})", arn,
+                       base64_encode(image), extra);
   }
 
   static void expect_aws_error(const httplib::Result& result, int status, const std::string& type) {
