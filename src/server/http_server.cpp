@@ -63,6 +63,8 @@ Body read_body(const httplib::Request& request, const httplib::ContentReader& re
                                       declared, options.max_body_bytes)};
     return body;
   }
+  // The body grows with the bytes that arrive, never reserved from Content-Length: a client that
+  // declares 32 MB and sends nothing must not make the server allocate them.
   const auto deadline = started + std::chrono::duration<double>(options.request_timeout_s);
   bool too_large = false;
   bool too_slow = false;
