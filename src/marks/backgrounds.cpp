@@ -423,6 +423,16 @@ Result<std::unique_ptr<PhotoBank>> PhotoBank::open(const std::string& dir, int m
   return std::unique_ptr<PhotoBank>(new PhotoBank(std::move(impl)));
 }
 
+Result<std::unique_ptr<PhotoBank>> PhotoBank::open_files(std::vector<std::string> files, int max_side,
+                                                         std::size_t cache_bytes) {
+  if (files.empty()) return Error{ErrorCode::kInvalidArgument, "no background photos given"};
+  auto impl = std::make_unique<Impl>();
+  impl->max_side = std::max(16, max_side);
+  impl->cache_bytes = cache_bytes;
+  impl->paths = std::move(files);
+  return std::unique_ptr<PhotoBank>(new PhotoBank(std::move(impl)));
+}
+
 PhotoBank::PhotoBank(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PhotoBank::~PhotoBank() = default;
 

@@ -51,6 +51,10 @@ class PhotoBank {
   /// recursively, sorted. Errors: kNotFound (no such folder), kInvalidArgument (no image in it).
   static Result<std::unique_ptr<PhotoBank>> open(const std::string& dir, int max_side,
                                                  std::size_t cache_bytes);
+  /// The same over a list of image files, in the given order (a file that cannot be decoded is
+  /// skipped when drawn, as above). Errors: kInvalidArgument (no file).
+  static Result<std::unique_ptr<PhotoBank>> open_files(std::vector<std::string> files, int max_side,
+                                                       std::size_t cache_bytes);
   ~PhotoBank();
   PhotoBank(const PhotoBank&) = delete;
   PhotoBank& operator=(const PhotoBank&) = delete;

@@ -236,6 +236,18 @@ Layer resize_layer(const Layer& in, double factor) {
   return out;
 }
 
+// Worn print (holes from thresholded noise) and translucency, on the painted alpha only.
+void wear(Rng& rng, cv::Mat& alpha, double size, const AppearanceOptions& options) {
+  if (rng.chance(options.distress_prob)) {
+    const cv::Mat noise = fractal_noise(rng, alpha.size(), 4, 0.55, std::max(2, static_cast<int>(size / 24)));
+    const float threshold = static_cast<float>(rng.uniform(0.55, 0.8));
+    cv::Mat keep = noise < threshold;
+    keep.convertTo(keep, CV_32F, 1.0 / 255.0);
+    cv::multiply(alpha, keep, alpha);
+  }
+  if (rng.chance(options.translucent_prob)) alpha *= rng.uniform(0.45, 0.9);
+}
+
 }  // namespace
 
 cv::Rect extent_at_least(const cv::Mat& map, float threshold) {
@@ -244,7 +256,7 @@ cv::Rect extent_at_least(const cv::Mat& map, float threshold) {
 }
 
 Layer style_mark(Rng& rng, const cv::Mat& mask, const std::optional<cv::Vec3b>& brand_rgb,
-                 const AppearanceOptions& options) {
+                 const AppearanceOptions& options, bool container_in_box) {
   LOGOSCOPE_CHECK(!mask.empty() && mask.type() == CV_8UC1);
   const double size = std::max(mask.cols, mask.rows);
   const cv::Vec3b main = brand_rgb && rng.chance(options.brand_colour_prob) ? *brand_rgb : random_colour(rng);
@@ -292,7 +304,7 @@ Layer style_mark(Rng& rng, const cv::Mat& mask, const std::optional<cv::Vec3b>& 
                    : cv::Mat(fill.mul(cv::Scalar::all(1.0) - mark3) +
                              mark3.mul(solid(mark3.size(), scalar(second))));
     alpha = knockout ? cv::Mat(container.mul(1.0 - placed_mark)) : container.clone();
-    object = container;
+    object = container_in_box ? container : placed_mark;
     if (rng.chance(options.outline_prob)) {
       const int thickness = std::max(1, static_cast<int>(std::lround(size * rng.uniform(0.02, 0.05))));
       cv::Mat ring;
@@ -302,7 +314,7 @@ Layer style_mark(Rng& rng, const cv::Mat& mask, const std::optional<cv::Vec3b>& 
       rgb = rgb.mul(container3) + (cv::Scalar::all(1.0) - container3).mul(solid(rgb.size(), scalar(outline)));
       const cv::Mat outer = ring - container;
       alpha = cv::max(alpha, outer);
-      object = ring;
+      if (container_in_box) object = ring;
     }
   } else {
     const int thickness = std::max(1, static_cast<int>(std::lround(size * rng.uniform(0.02, 0.06))));
@@ -327,14 +339,7 @@ Layer style_mark(Rng& rng, const cv::Mat& mask, const std::optional<cv::Vec3b>& 
       object = mark;
     }
   }
-  if (rng.chance(options.distress_prob)) {
-    const cv::Mat noise = fractal_noise(rng, alpha.size(), 4, 0.55, std::max(2, static_cast<int>(size / 24)));
-    const float threshold = static_cast<float>(rng.uniform(0.55, 0.8));
-    cv::Mat keep = noise < threshold;
-    keep.convertTo(keep, CV_32F, 1.0 / 255.0);
-    cv::multiply(alpha, keep, alpha);
-  }
-  if (rng.chance(options.translucent_prob)) alpha *= rng.uniform(0.45, 0.9);
+  wear(rng, alpha, size, options);
 
   Layer layer;
   layer.premultiplied = rgb.mul(replicate3(alpha));
@@ -356,6 +361,32 @@ Layer style_mark(Rng& rng, const cv::Mat& mask, const std::optional<cv::Vec3b>& 
     layer.premultiplied += replicate3(behind).mul(solid(behind.size(), shade));
     layer.alpha = alpha + behind;
   }
+  return layer;
+}
+
+Layer style_colour_mark(Rng& rng, const cv::Mat& rgba, const AppearanceOptions& options) {
+  LOGOSCOPE_CHECK(!rgba.empty() && rgba.type() == CV_8UC4);
+  cv::Mat rgba_f;
+  rgba.convertTo(rgba_f, CV_32FC4);
+  std::vector<cv::Mat> channels;
+  cv::split(rgba_f, channels);
+  cv::Mat alpha = channels[3] / 255.0;
+  cv::Mat rgb;
+  cv::merge(std::vector<cv::Mat>{channels[0], channels[1], channels[2]}, rgb);
+  if (rng.chance(0.1)) {
+    rgb = cv::Scalar::all(255.0) - rgb;  // a negative print (white on dark where the logo was dark)
+  } else if (rng.chance(0.11)) {
+    cv::Mat gray;
+    cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
+    rgb = replicate3(gray);
+  }
+  const cv::Mat object = alpha.clone();
+  const double size = std::max(rgba.cols, rgba.rows);
+  wear(rng, alpha, size, options);
+  Layer layer;
+  layer.premultiplied = rgb.mul(replicate3(alpha));
+  layer.alpha = alpha;
+  layer.object = object;
   return layer;
 }
 

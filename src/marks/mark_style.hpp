@@ -55,8 +55,15 @@ struct Layer {
 
 /// Paints a coverage mask (CV_8UC1) into a layer: fill, outline or hollow stroke, emblem
 /// container, distress, translucency, shadow. `brand_rgb` is used with brand_colour_prob.
+/// `container_in_box`: an emblem's box covers its container (any logo); false: only the mark
+/// (one brand's mark on a sticker, a badge: the container is not the brand's).
 Layer style_mark(Rng& rng, const cv::Mat& mask, const std::optional<cv::Vec3b>& brand_rgb,
-                 const AppearanceOptions& options);
+                 const AppearanceOptions& options, bool container_in_box = true);
+
+/// Paints a colour mark (CV_8UC4 RGBA, straight alpha: a brand's own logo file) in its own
+/// colours, sometimes inverted (10 %) or grey (10 %), with the appearance's distress and
+/// translucency; the box covers its visible pixels.
+Layer style_colour_mark(Rng& rng, const cv::Mat& rgba, const AppearanceOptions& options);
 
 /// Bends (cylinder or wave) and warps (scale, aspect, rotation, perspective) a layer so that the
 /// longer side of its object extent becomes about `target_long_side` px; the result is cropped

@@ -89,11 +89,13 @@ struct SceneStream::Impl {
   const MarkLibrary* library = nullptr;
   SceneOptions options;
   std::unique_ptr<PhotoBank> photos;
+  std::vector<ReferenceMark> references;
 
   cv::Mat render_background(Rng& rng, Background kind) const;
   cv::Mat background(Rng& rng, std::string& name) const;
   cv::Mat lockup(Rng& rng, const cv::Mat& icon) const;
   std::optional<Layer> make_mark(Rng& rng, int& id) const;
+  std::optional<Layer> make_reference_mark(Rng& rng, int& id) const;
   std::pair<Layer, cv::Point> make_occluder(Rng& rng, const cv::Rect& target) const;
   SceneSample next(std::uint64_t index) const;
 };
@@ -178,7 +180,40 @@ cv::Mat SceneStream::Impl::lockup(Rng& rng, const cv::Mat& icon) const {
   return out;
 }
 
+// One of the reference marks (one-shot): in its own colours or styled like a library mark, then
+// bent, warped and degraded like every mark.
+std::optional<Layer> SceneStream::Impl::make_reference_mark(Rng& rng, int& id) const {
+  const double max_side = options.max_mark_side_fraction * std::min(options.width, options.height);
+  std::vector<double> weights;
+  weights.reserve(references.size());
+  for (const auto& reference : references) weights.push_back(reference.weight);
+  const int r = static_cast<int>(rng.weighted(weights));
+  const ReferenceMark& reference = references[static_cast<std::size_t>(r)];
+  id = library->size() + r;
+  const double short_ratio = static_cast<double>(std::min(reference.rgba.cols, reference.rgba.rows)) /
+                             std::max(reference.rgba.cols, reference.rgba.rows);
+  const double side =
+      std::min(max_side, std::max(rng.log_uniform(options.min_mark_side, max_side), kMinShortSide / short_ratio));
+  const double resolution = rng.chance(options.degradation.mark_lowres_prob) ? rng.uniform(0.25, 0.6) : 1.0;
+  const int render_side = std::max(6, static_cast<int>(std::lround(side * resolution)));
+  const cv::Mat rgba = reference.resized(render_side);
+  const double own = options.reference_own_colours_prob * (reference.single_colour ? 0.5 : 1.0);
+  Layer layer;
+  if (rng.chance(own)) {
+    layer = style_colour_mark(rng, rgba, options.appearance);
+  } else {
+    cv::Mat alpha;
+    cv::extractChannel(rgba, alpha, 3);
+    layer = style_mark(rng, alpha, reference.main_colour, options.appearance, /*container_in_box=*/false);
+  }
+  layer = warp_layer(rng, layer, side, options.geometry);
+  if (layer.empty()) return std::nullopt;
+  if (rng.chance(options.degradation.mark_blur_prob)) blur_layer(layer, rng.uniform(0.5, 2.0));
+  return layer;
+}
+
 std::optional<Layer> SceneStream::Impl::make_mark(Rng& rng, int& id) const {
+  if (!references.empty() && rng.chance(options.reference_prob)) return make_reference_mark(rng, id);
   const double max_side = options.max_mark_side_fraction * std::min(options.width, options.height);
   const bool both = library->icon_count() > 0 && library->wordmark_count() > 0;
   for (int attempt = 0; attempt < 4; ++attempt) {
@@ -383,7 +418,8 @@ SceneSample SceneStream::Impl::next(std::uint64_t index) const {
   return sample;
 }
 
-Result<SceneStream> SceneStream::create(const MarkLibrary& library, SceneOptions options) {
+Result<SceneStream> SceneStream::create(const MarkLibrary& library, SceneOptions options,
+                                        std::vector<ReferenceMark> references, std::vector<std::string> photos) {
   auto invalid = [](const std::string& message) { return Error{ErrorCode::kInvalidArgument, message}; };
   if (options.width < 32 || options.width > 4096 || options.height < 32 || options.height > 4096) {
     return invalid(fmt::format("scene size must be 32–4096 px, got {}×{}", options.width, options.height));
@@ -407,6 +443,8 @@ Result<SceneStream> SceneStream::create(const MarkLibrary& library, SceneOptions
        std::vector<std::pair<const char*, double>>{{"empty_prob", options.empty_prob},
                                                    {"wordmark_prob", options.wordmark_prob},
                                                    {"lockup_prob", options.lockup_prob},
+                                                   {"reference_prob", options.reference_prob},
+                                                   {"reference_own_colours_prob", options.reference_own_colours_prob},
                                                    {"min_visible_fraction", options.min_visible_fraction},
                                                    {"appearance.brand_colour_prob", a.brand_colour_prob},
                                                    {"appearance.gradient_prob", a.gradient_prob},
@@ -447,11 +485,18 @@ Result<SceneStream> SceneStream::create(const MarkLibrary& library, SceneOptions
   auto impl = std::make_unique<Impl>();
   impl->library = &library;
   impl->options = options;
-  if (!b.photos_dir.empty()) {
-    auto photos =
-        PhotoBank::open(b.photos_dir, 2 * std::max(options.width, options.height), b.photo_cache_bytes);
-    if (!photos) return photos.error();
-    impl->photos = std::move(*photos);
+  impl->references = std::move(references);
+  if (std::any_of(impl->references.begin(), impl->references.end(),
+                  [](const ReferenceMark& r) { return r.rgba.empty() || r.rgba.type() != CV_8UC4 || !(r.weight > 0); })) {
+    return invalid("reference marks must be loaded RGBA images (load_reference_mark) with a weight above 0");
+  }
+  if (!photos.empty() && !b.photos_dir.empty()) return invalid("give background photos as a folder or as files, not both");
+  if (!b.photos_dir.empty() || !photos.empty()) {
+    const int photo_side = 2 * std::max(options.width, options.height);
+    auto bank = photos.empty() ? PhotoBank::open(b.photos_dir, photo_side, b.photo_cache_bytes)
+                               : PhotoBank::open_files(std::move(photos), photo_side, b.photo_cache_bytes);
+    if (!bank) return bank.error();
+    impl->photos = std::move(*bank);
   }
   const std::vector<double> weights = {
       b.procedural, b.fractal_noise, b.dead_leaves, b.julia,
@@ -477,6 +522,14 @@ const SceneOptions& SceneStream::options() const {
 const MarkLibrary& SceneStream::library() const {
   return *impl_->library;
 }
+int SceneStream::reference_count() const {
+  return static_cast<int>(impl_->references.size());
+}
+const std::string& SceneStream::mark_slug(int id) const {
+  const int library_size = impl_->library->size();
+  if (id >= library_size) return impl_->references.at(static_cast<std::size_t>(id - library_size)).spec.label;
+  return impl_->library->info(id).slug;
+}
 
 Result<Dataset> write_scene_samples(const SceneStream& stream, const std::string& out_dir,
                                     std::uint64_t first, int count) {
@@ -494,7 +547,7 @@ Result<Dataset> write_scene_samples(const SceneStream& stream, const std::string
     sample.width = scene.rgb.cols;
     sample.height = scene.rgb.rows;
     for (Box box : scene.boxes) {
-      box.label = dataset.intern_label(stream.library().info(box.label).slug);
+      box.label = dataset.intern_label(stream.mark_slug(box.label));
       sample.boxes.push_back(box);
     }
     if (auto written = imageio::write_image_file(scene.rgb, sample.image, 92); !written)

@@ -36,6 +36,7 @@
 #include "logoscope/result.hpp"
 #include "marks/mark_library.hpp"
 #include "marks/mark_style.hpp"
+#include "marks/reference_marks.hpp"
 
 namespace logoscope::marks {
 
@@ -83,6 +84,12 @@ struct SceneOptions {
   double lockup_prob = 0.12;            ///< an icon gets a wordmark beside or below it, one box, its id
   double min_visible_fraction = 0.4;    ///< less visible: the box is kept as ignore
   double min_contrast = 12;  ///< mean |after − before| (max over channels, 0–255) below it: ignore
+  /// With reference marks (SceneStream::create's `references`): the share of marks that are one
+  /// of them; the others come from the library (as distractors, for one-shot training).
+  double reference_prob = 0.7;
+  /// Of reference marks: painted in the file's own colours; otherwise styled like library marks
+  /// (any colour, gradient, outline, hollow, emblem…). Halved for single-colour files.
+  double reference_own_colours_prob = 0.6;
   AppearanceOptions appearance;
   GeometryOptions geometry;
   DegradationOptions degradation;
@@ -92,7 +99,7 @@ struct SceneOptions {
 /// One generated image.
 struct SceneSample {
   cv::Mat rgb;             ///< CV_8UC3 RGB, width × height
-  std::vector<Box> boxes;  ///< xyxy pixels; label = MarkLibrary id; ignore as described above
+  std::vector<Box> boxes;  ///< xyxy pixels; label = mark id (SceneStream::mark_slug); ignore as above
   std::string background;  ///< the background kind ("dead_leaves", "photo+texture", …)
 };
 
@@ -100,7 +107,12 @@ class SceneStream {
  public:
   /// Errors: kInvalidArgument naming the option and its value when one is out of range; those
   /// of PhotoBank::open when background.photos_dir is set.
-  static Result<SceneStream> create(const MarkLibrary& library, SceneOptions options);
+  /// `references` (one-shot): colour marks drawn with options.reference_prob; their ids follow
+  /// the library's (id = library.size() + index). Without them, scenes are exactly as before.
+  /// `photos` (optional): background photo files, used as background.photos_dir's would be.
+  static Result<SceneStream> create(const MarkLibrary& library, SceneOptions options,
+                                    std::vector<ReferenceMark> references = {},
+                                    std::vector<std::string> photos = {});
 
   SceneStream(SceneStream&&) noexcept;
   SceneStream& operator=(SceneStream&&) noexcept;
@@ -111,6 +123,10 @@ class SceneStream {
 
   [[nodiscard]] const SceneOptions& options() const;
   [[nodiscard]] const MarkLibrary& library() const;
+  /// The number of reference marks.
+  [[nodiscard]] int reference_count() const;
+  /// A mark id's name: the library mark's slug, or the reference mark's label.
+  [[nodiscard]] const std::string& mark_slug(int id) const;
 
  private:
   struct Impl;

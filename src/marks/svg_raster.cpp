@@ -51,10 +51,11 @@ std::pair<double, double> document_size(RsvgHandle* handle) {
   return {100.0, 100.0};
 }
 
-}  // namespace
-
-Result<cv::Mat> rasterize_svg_mask(std::span<const std::uint8_t> svg, int long_side,
-                                   const std::string& name) {
+// Renders the document so that its ink extent has `long_side` px on the longer side, with a
+// 1 px border, into a cairo surface of `format`.
+Result<std::unique_ptr<cairo_surface_t, SurfaceDeleter>> render_svg(std::span<const std::uint8_t> svg,
+                                                                      int long_side, const std::string& name,
+                                                                      cairo_format_t format) {
   LOGOSCOPE_CHECK(long_side >= 1);
   GError* error = nullptr;
   std::unique_ptr<RsvgHandle, HandleDeleter> handle(
@@ -78,8 +79,7 @@ Result<cv::Mat> rasterize_svg_mask(std::span<const std::uint8_t> svg, int long_s
   constexpr int kBorder = 1;
   const int width = static_cast<int>(std::ceil(ink.width * scale)) + 2 * kBorder;
   const int height = static_cast<int>(std::ceil(ink.height * scale)) + 2 * kBorder;
-  std::unique_ptr<cairo_surface_t, SurfaceDeleter> surface(
-      cairo_image_surface_create(CAIRO_FORMAT_A8, width, height));
+  std::unique_ptr<cairo_surface_t, SurfaceDeleter> surface(cairo_image_surface_create(format, width, height));
   if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
     return Error{ErrorCode::kCorrupt, fmt::format("{}: cannot create a {}x{} surface", name, width, height)};
   }
@@ -93,13 +93,43 @@ Result<cv::Mat> rasterize_svg_mask(std::span<const std::uint8_t> svg, int long_s
     }
   }
   cairo_surface_flush(surface.get());
-  const cv::Mat view(height, width, CV_8UC1, cairo_image_surface_get_data(surface.get()),
-                     static_cast<std::size_t>(cairo_image_surface_get_stride(surface.get())));
+  return surface;
+}
+
+}  // namespace
+
+Result<cv::Mat> rasterize_svg_mask(std::span<const std::uint8_t> svg, int long_side,
+                                   const std::string& name) {
+  auto surface = render_svg(svg, long_side, name, CAIRO_FORMAT_A8);
+  if (!surface) return surface.error();
+  cairo_surface_t* s = surface->get();
+  const cv::Mat view(cairo_image_surface_get_height(s), cairo_image_surface_get_width(s), CV_8UC1,
+                     cairo_image_surface_get_data(s), static_cast<std::size_t>(cairo_image_surface_get_stride(s)));
   const cv::Rect extent = cv::boundingRect(view);
   if (extent.area() == 0) {
     return Error{ErrorCode::kInvalidValue, fmt::format("{}: the SVG draws nothing", name)};
   }
   return view(extent).clone();
+}
+
+Result<cv::Mat> rasterize_svg_rgba(std::span<const std::uint8_t> svg, int long_side, const std::string& name) {
+  auto surface = render_svg(svg, long_side, name, CAIRO_FORMAT_ARGB32);
+  if (!surface) return surface.error();
+  cairo_surface_t* s = surface->get();
+  // CAIRO_FORMAT_ARGB32 is premultiplied, native-endian 32-bit: B, G, R, A bytes on x86-64.
+  const cv::Mat bgra(cairo_image_surface_get_height(s), cairo_image_surface_get_width(s), CV_8UC4,
+                     cairo_image_surface_get_data(s), static_cast<std::size_t>(cairo_image_surface_get_stride(s)));
+  cv::Mat alpha;
+  cv::extractChannel(bgra, alpha, 3);
+  const cv::Rect extent = cv::boundingRect(alpha);
+  if (extent.area() == 0) {
+    return Error{ErrorCode::kInvalidValue, fmt::format("{}: the SVG draws nothing", name)};
+  }
+  cv::Mat straight;
+  cv::cvtColor(bgra(extent), straight, cv::COLOR_mRGBA2RGBA);  // un-premultiply (alpha last, any order)
+  cv::Mat rgba;
+  cv::cvtColor(straight, rgba, cv::COLOR_BGRA2RGBA);
+  return rgba;
 }
 
 }  // namespace logoscope::marks

@@ -22,4 +22,8 @@ namespace logoscope::marks {
 /// kInvalidValue (the document draws nothing).
 Result<cv::Mat> rasterize_svg_mask(std::span<const std::uint8_t> svg, int long_side, const std::string& name);
 
+/// The same in colour: CV_8UC4 RGBA, straight (not premultiplied) alpha, scaled and cropped to
+/// the drawing's visible pixels as above. Errors: those of rasterize_svg_mask.
+Result<cv::Mat> rasterize_svg_rgba(std::span<const std::uint8_t> svg, int long_side, const std::string& name);
+
 }  // namespace logoscope::marks
