@@ -375,16 +375,16 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   info.training["best_val_ap50"] = best_ap;
   info.training["best_step"] = best_step;
   info.training["validation_images"] = validation.samples.size();
+  // Generated images have no key; labeled photos do (with generated ones, one-shot's --train).
   const bool preloaded = !inputs.images.empty();
   std::vector<std::string> image_keys;
+  for (const auto& sample : inputs.train.samples) image_keys.push_back(image_key(sample.image));
   if (!preloaded) {
-    for (const auto* part : {&inputs.train, &inputs.validation}) {
-      for (const auto& sample : part->samples) image_keys.push_back(image_key(sample.image));
-    }
-    std::sort(image_keys.begin(), image_keys.end());
+    for (const auto& sample : inputs.validation.samples) image_keys.push_back(image_key(sample.image));
   }
-  info.datasets = {{"train", {{"path", inputs.train_source}, {"images", preloaded ? inputs.images.size() : inputs.train.samples.size()},
-                              {"boxes", preloaded ? count_boxes(inputs.images) : inputs.train.box_count()}, {"hash", hash_hex(dataset_hash(inputs.train))}, {"image_keys", image_keys}}},
+  std::sort(image_keys.begin(), image_keys.end());
+  info.datasets = {{"train", {{"path", inputs.train_source}, {"images", inputs.images.size() + inputs.train.samples.size()},
+                              {"boxes", count_boxes(inputs.images) + inputs.train.box_count()}, {"hash", hash_hex(dataset_hash(inputs.train))}, {"image_keys", image_keys}}},
                    {"negatives", inputs.negatives.size()}};
   if (!inputs.test.samples.empty()) {
     info.datasets["test"] = {{"path", inputs.test_source}, {"images", inputs.test.samples.size()},

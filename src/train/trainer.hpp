@@ -78,8 +78,8 @@ struct TrainInputs {
   std::string test_source;
   std::vector<std::string> negatives;  ///< images with no logo of any label
   std::vector<std::string> no_flip_labels;  ///< labels whose mirror image is another logo
-  /// Training images already in memory (generated scenes, pretrain/): used instead of decoding
-  /// train.samples, whose labels still name the classes. Empty: decode train.samples.
+  /// Training images already in memory (generated scenes: pretrain/, oneshot/), labeled by index
+  /// into train.labels; train.samples (labeled photos, may be empty) are decoded and added.
   std::vector<augment::TrainImage> images;
   /// An explicit validation set (images on disk); empty: carved from train as described above.
   Dataset validation;

@@ -106,10 +106,15 @@ Result<TrainingData> prepare_training_data(const TrainInputs& inputs, const Trai
                  "EMA weights", fewest, config.min_val_label_images);
   }
 
-  data.positives = preloaded ? inputs.images
-                             : decode_samples(train_set.samples, kMaxTrainLongSide, "training images",
-                                              config.on_progress, data.skipped);
-  data.train_images = static_cast<std::int64_t>(preloaded ? inputs.images.size() : train_set.samples.size());
+  // Generated images (pretraining, one-shot) and labeled photos (one-shot with --train) mix.
+  if (preloaded) data.positives = inputs.images;
+  if (!train_set.samples.empty()) {
+    auto decoded = decode_samples(train_set.samples, kMaxTrainLongSide, "training images", config.on_progress,
+                                  data.skipped);
+    data.positives.insert(data.positives.end(), std::make_move_iterator(decoded.begin()),
+                          std::make_move_iterator(decoded.end()));
+  }
+  data.train_images = static_cast<std::int64_t>(inputs.images.size() + train_set.samples.size());
   std::vector<Sample> negative_samples;
   for (const auto& path : inputs.negatives) negative_samples.push_back(Sample{path, 0, 0, {}, {}});
   data.negatives = decode_samples(negative_samples, kMaxNegativeLongSide, "negative images", config.on_progress,
