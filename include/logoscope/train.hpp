@@ -10,6 +10,8 @@
 //   }); if (!summary) { std::cerr << summary.error().message << "\n"; return 2; } std::cout << "test F1 " <<
 //   summary->test->mean_f1 << "\n";
 //
+// One-shot: `references` (the brand's logo files) instead of, or besides, `train`.
+//
 // Without `test`, 20 % of `train` is held out (a stratified split by `seed`) and the model is
 // evaluated on it; the per-label assumed thresholds that evaluation finds are stored in the model
 // and used by detection when no minimum confidence is given. The model folder is what
@@ -38,6 +40,13 @@ struct TrainOptions {
   std::string
       out;  ///< model folder to write (refused when it already holds a model, unless resume/overwrite)
   std::vector<std::string> negatives;  ///< images or folders of photos with no logo
+  /// One-shot: the brand's own logo files, "LABEL=FILE" or "FILE" (label = the file's stem), SVG
+  /// or an image (PNG with alpha is best). Generated scenes that place them into `negatives` and
+  /// generated backgrounds become training images; `train` is then optional and mixed in when
+  /// given. Without `test` or `train`, the test set (and so the thresholds) is generated too.
+  std::vector<std::string> references;
+  int reference_scenes = 3000;  ///< generated training scenes (~0.3 MB of memory each)
+  bool reference_name_lockups = false;  ///< also draw icon-shaped references with the label's words beside them
   double time_budget_s = 300;          ///< wall-clock training time
   std::int64_t steps = 0;              ///< > 0: this many steps instead of the time budget
   int epochs = 0;                      ///< > 0: this many passes over the data instead

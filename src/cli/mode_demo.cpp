@@ -3,6 +3,8 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
 #include "api/custom_labels.hpp"
@@ -36,6 +38,22 @@ struct DemoArgs {
   bool overwrite = false;
 };
 
+// The demo's logos as a brand would hand them over, PNGs with transparency (logos/NAME.png), for
+// one-shot training (`train --reference NAME=logos/NAME.png`).
+void write_demo_logos(const fs::path& dir, int labels) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Failure(Error{ErrorCode::kIo, fmt::format("{}: cannot create folder: {}", dir.string(), ec.message())});
+  for (int label = 0; label < labels; ++label) {
+    const synth::Mark mark = synth::render_mark(label, 256);
+    cv::Mat bgra;
+    cv::cvtColor(mark.rgb, bgra, cv::COLOR_RGB2BGRA);
+    cv::insertChannel(mark.mask, bgra, 3);
+    const std::string path = (dir / (synth::synthetic_label_name(label) + ".png")).string();
+    if (!cv::imwrite(path, bgra)) throw Failure(Error{ErrorCode::kIo, fmt::format("{}: cannot write", path)});
+  }
+}
+
 int run_demo(const DemoArgs& args, const CommonOptions& common) {
   // A folder an earlier demo wrote is the demo's own to replace; anything else needs --overwrite.
   std::error_code ec;
@@ -51,6 +69,7 @@ int run_demo(const DemoArgs& args, const CommonOptions& common) {
   const std::string manifest = (fs::path(args.out_dir) / "dataset.manifest").string();
   auto written = dataset::write_dataset(data, manifest, dataset::DatasetFormat::kManifest);
   if (!written) throw Failure(written.error());
+  write_demo_logos(fs::path(args.out_dir) / "logos", options.labels);
 
   spdlog::info("2/5 validating {}", manifest);
   Problems problems;

@@ -26,6 +26,9 @@ struct TrainArgs {
   std::string test;
   std::string test_format;
   std::vector<std::string> negatives;
+  std::vector<std::string> references;
+  int reference_scenes = 3000;
+  bool name_lockups = false;
   std::string out;
   std::string time_budget = "5m";
   int epochs = 0;
@@ -68,12 +71,18 @@ void check_model_folder(const TrainArgs& args) {
                                     "--overwrite to train a new one over it, or choose another --out",
                                     args.out)});
   }
-  check_output(args.out, {args.train, args.test}, args.overwrite, "--out");
+  std::vector<std::string> inputs = {args.train, args.test};
+  for (const auto& reference : args.references) inputs.push_back(reference.substr(reference.find('=') + 1));
+  check_output(args.out, inputs, args.overwrite, "--out");
 }
 
 int run_train(const TrainArgs& args, const CommonOptions& common) {
   // Everything that can be checked without reading the data is checked first.
   TrainOptions options;
+  if (args.train.empty() && args.references.empty()) {
+    throw Failure(Error{ErrorCode::kInvalidArgument,
+                        "give --train (labeled photos), --reference (the logo's own file: one-shot), or both"});
+  }
   options.time_budget_s = value_or_throw(dataset::parse_duration(args.time_budget));
   check_model_folder(args);
   options.train = args.train;
@@ -82,6 +91,9 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   options.test_format = args.test_format;
   options.out = args.out;
   options.negatives = args.negatives;
+  options.references = args.references;
+  options.reference_scenes = args.reference_scenes;
+  options.reference_name_lockups = args.name_lockups;
   options.epochs = args.epochs;
   options.steps = args.steps;
   options.batch_size = args.batch_size;
@@ -145,8 +157,22 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
       "20% of TRAIN is held out for testing, as Rekognition does. Photos without any of your\n"
       "logos (--negatives) cut false positives markedly. The model folder gets model.json (labels,\n"
       "per-label assumed thresholds, config, metrics), weights.pt, checkpoints and training.csv.\n"
-      "Example: logoscope train --train train.manifest --test test.manifest --negatives no_logo/ --out model");
-  cmd->add_option("--train", args->train, "Training dataset")->required();
+      "One-shot, no labeling: --reference LABEL=FILE (the brand's SVG or PNG logo; repeat for more\n"
+      "files or labels) trains from generated scenes that place the logo into --negatives photos and\n"
+      "generated backgrounds; --train, when given too, is mixed in (docs/oneshot.md).\n"
+      "Example: logoscope train --train train.manifest --test test.manifest --negatives no_logo/ --out model\n"
+      "         logoscope train --reference Monster=monster.svg --negatives posts/ --test labeled.manifest --out model");
+  cmd->add_option("--train", args->train, "Training dataset (optional with --reference)");
+  cmd->add_option(
+      "--reference", args->references,
+      "One-shot: a logo file, LABEL=FILE or FILE (label = file name without extension): SVG, or PNG/WebP with "
+      "transparency (a flat background colour is keyed out); repeat for more files or labels");
+  cmd->add_option("--reference-scenes", args->reference_scenes,
+                  "One-shot: generated training scenes (~0.3 MB of memory each)")
+      ->capture_default_str()
+      ->check(CLI::Range(50, 50000));
+  cmd->add_flag("--name-lockups", args->name_lockups,
+                "One-shot: also draw the icon with its label's words beside or below it, boxed together");
   add_format_option(*cmd, "--train-format", args->train_format, "Format of --train");
   cmd->add_option("--test", args->test, "Test dataset (evaluated after training; sets the assumed thresholds)");
   add_format_option(*cmd, "--test-format", args->test_format, "Format of --test");

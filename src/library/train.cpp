@@ -11,6 +11,8 @@
 #include "dataset/image_inputs.hpp"
 #include "dataset/split.hpp"
 #include "model/base_model.hpp"
+#include "model/model_info.hpp"
+#include "oneshot/reference_scenes.hpp"
 #include "train/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -28,7 +30,9 @@ double metric(const nlohmann::json& metrics, const char* key) {
 
 Result<TrainSummary> train_model(const TrainOptions& options,
                                  const std::function<void(const TrainProgress&)>& on_progress) {
-  if (options.train.empty()) return Error{ErrorCode::kInvalidArgument, "no training dataset given"};
+  if (options.train.empty() && options.references.empty()) {
+    return Error{ErrorCode::kInvalidArgument, "no training dataset and no reference logo file given"};
+  }
   if (options.out.empty()) return Error{ErrorCode::kInvalidArgument, "no model folder to write given"};
   std::error_code error;
   if (!options.resume && !options.overwrite && fs::exists(fs::path(options.out) / "model.json", error)) {
@@ -52,16 +56,18 @@ Result<TrainSummary> train_model(const TrainOptions& options,
   if (!train_format) return train_format.error();
   const auto test_format = format(options.test_format);
   if (!test_format) return test_format.error();
-  auto train_data = dataset::read_dataset(options.train, *train_format, problems);
-  if (!train_data) return train_data.error();
-  inputs.train = std::move(train_data).value();
-  inputs.train_source = options.train;
+  if (!options.train.empty()) {
+    auto train_data = dataset::read_dataset(options.train, *train_format, problems);
+    if (!train_data) return train_data.error();
+    inputs.train = std::move(train_data).value();
+    inputs.train_source = options.train;
+  }
   if (!options.test.empty()) {
     auto test_data = dataset::read_dataset(options.test, *test_format, problems);
     if (!test_data) return test_data.error();
     inputs.test = std::move(test_data).value();
     inputs.test_source = options.test;
-  } else {
+  } else if (!options.train.empty()) {
     dataset::SplitOptions split;
     split.test_fraction = 0.2;
     split.seed = options.seed;
@@ -78,6 +84,41 @@ Result<TrainSummary> train_model(const TrainOptions& options,
   if (!negatives) return negatives.error();
   inputs.negatives = std::move(negatives).value();
   inputs.no_flip_labels = options.no_flip_labels;
+
+  nlohmann::json one_shot;
+  if (!options.references.empty()) {
+    oneshot::ReferenceSceneConfig scenes_config;
+    for (const auto& text : options.references) {
+      auto spec = marks::parse_reference_spec(text);
+      if (!spec) return spec.error();
+      scenes_config.references.push_back(std::move(*spec));
+    }
+    scenes_config.backgrounds = inputs.negatives;
+    scenes_config.scene_size = options.input_size;
+    scenes_config.scene_count = options.reference_scenes;
+    scenes_config.name_lockups = options.reference_name_lockups;
+    scenes_config.seed = options.seed;
+    const bool generated_test = inputs.test.samples.empty();
+    if (generated_test) {
+      scenes_config.test_scenes = 300;
+      spdlog::warn("no test set: the assumed thresholds come from {} generated scenes; give labeled photos (test) "
+                   "for thresholds that fit your photos",
+                   scenes_config.test_scenes);
+    }
+    auto scenes = oneshot::make_reference_scenes(scenes_config, inputs.train.labels,
+                                                 (fs::path(options.out) / "scenes").string(), on_progress);
+    if (!scenes) return scenes.error();
+    inputs.images = std::move(scenes->training);
+    inputs.validation = std::move(scenes->validation);
+    if (generated_test) {
+      inputs.test = std::move(scenes->test);
+      inputs.test_source = "generated scenes (no test set given)";
+    }
+    inputs.train_source = fmt::format("{}{} generated scenes from {} reference file(s)",
+                                      options.train.empty() ? "" : options.train + " + ", options.reference_scenes,
+                                      options.references.size());
+    one_shot = std::move(scenes->record);
+  }
 
   train::TrainConfig config;
   config.time_budget_s = options.time_budget_s;
@@ -106,12 +147,26 @@ Result<TrainSummary> train_model(const TrainOptions& options,
   }
   if (!options.flips) config.augment.flip_prob = 0;
   if (!options.copy_paste) config.augment.paste_prob = 0;
+  if (!options.references.empty() && config.augment.paste_prob > 0) {
+    // Copy-paste cuts boxes out as rectangles: from generated scenes they carry generated
+    // background into real photos, and the network learns that patch instead of the logo (RedBull
+    // development protocol: AP50 0.079 with, 0.195 without; docs/oneshot.md). The scenes already
+    // place the logo into the negative photos, with its exact shape.
+    spdlog::info("one-shot: copy-paste is off (the generated scenes place the logo into your photos themselves)");
+    config.augment.paste_prob = 0;
+  }
   if (!options.mosaic) config.augment.mosaic_prob = 0;
   if (!options.distractors) config.augment.max_distractors = 0;
   config.on_progress = on_progress;
 
   auto trained = train::train_detector(inputs, config, options.out);
   if (!trained) return trained.error();
+  if (!one_shot.is_null()) {
+    auto info = model::read_model_info(options.out);
+    if (!info) return info.error();
+    info->training["one_shot"] = std::move(one_shot);
+    if (auto written = model::write_model_info(*info, options.out); !written) return written.error();
+  }
   summary.steps = trained->steps;
   summary.images_seen = trained->images_seen;
   summary.train_seconds = trained->train_seconds;
