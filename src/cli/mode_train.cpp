@@ -13,6 +13,7 @@
 #include "eval/metrics_json.hpp"
 #include "train/console_progress.hpp"
 #include "logoscope/train.hpp"
+#include "marks/reference_marks.hpp"
 #include "model/model_info.hpp"
 #include "train/trainer.hpp"
 
@@ -72,7 +73,7 @@ void check_model_folder(const TrainArgs& args) {
                                     args.out)});
   }
   std::vector<std::string> inputs = {args.train, args.test};
-  for (const auto& reference : args.references) inputs.push_back(reference.substr(reference.find('=') + 1));
+  for (const auto& reference : args.references) inputs.push_back(value_or_throw(marks::parse_reference_spec(reference)).path);
   check_output(args.out, inputs, args.overwrite, "--out");
 }
 

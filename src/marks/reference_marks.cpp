@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/hash.hpp"
 #include "imageio/image_io.hpp"
 #include "marks/svg_raster.hpp"
 
@@ -181,6 +182,7 @@ Result<ReferenceMark> load_reference_mark(const ReferenceSpec& spec) {
   }
   ReferenceMark mark;
   mark.spec = spec;
+  mark.fingerprint = fnv1a64(*bytes);
   if (looks_like_svg(*bytes)) {
     auto rendered = rasterize_svg_rgba(*bytes, kReferenceRenderSide, spec.path);
     if (!rendered) return rendered.error();

@@ -19,6 +19,7 @@
 // Thread safety: reentrant; a loaded ReferenceMark is immutable and may be shared.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,7 @@ struct ReferenceMark {
   bool single_colour = true;  ///< the visible pixels are one colour (a silhouette, as simple-icons)
   cv::Vec3b main_colour;      ///< the most common visible colour (RGB)
   std::string how;            ///< how the file was read, for logs and model.json ("svg", "png alpha", …)
+  std::uint64_t fingerprint = 0;  ///< FNV-1a 64 of the file's bytes, for model.json
   double weight = 1.0;        ///< how often the scene generator draws it, relative to the others
 
   /// The mark resized so its longer side is `long_side` px (area averaging when shrinking).

@@ -90,6 +90,7 @@ struct SceneStream::Impl {
   SceneOptions options;
   std::unique_ptr<PhotoBank> photos;
   std::vector<ReferenceMark> references;
+  std::vector<double> reference_weights;  // references[i].weight, for drawing one
 
   cv::Mat render_background(Rng& rng, Background kind) const;
   cv::Mat background(Rng& rng, std::string& name) const;
@@ -184,10 +185,7 @@ cv::Mat SceneStream::Impl::lockup(Rng& rng, const cv::Mat& icon) const {
 // bent, warped and degraded like every mark.
 std::optional<Layer> SceneStream::Impl::make_reference_mark(Rng& rng, int& id) const {
   const double max_side = options.max_mark_side_fraction * std::min(options.width, options.height);
-  std::vector<double> weights;
-  weights.reserve(references.size());
-  for (const auto& reference : references) weights.push_back(reference.weight);
-  const int r = static_cast<int>(rng.weighted(weights));
+  const int r = static_cast<int>(rng.weighted(reference_weights));
   const ReferenceMark& reference = references[static_cast<std::size_t>(r)];
   id = library->size() + r;
   const double short_ratio = static_cast<double>(std::min(reference.rgba.cols, reference.rgba.rows)) /
@@ -490,6 +488,7 @@ Result<SceneStream> SceneStream::create(const MarkLibrary& library, SceneOptions
                   [](const ReferenceMark& r) { return r.rgba.empty() || r.rgba.type() != CV_8UC4 || !(r.weight > 0); })) {
     return invalid("reference marks must be loaded RGBA images (load_reference_mark) with a weight above 0");
   }
+  for (const auto& reference : impl->references) impl->reference_weights.push_back(reference.weight);
   if (!photos.empty() && !b.photos_dir.empty()) return invalid("give background photos as a folder or as files, not both");
   if (!b.photos_dir.empty() || !photos.empty()) {
     const int photo_side = 2 * std::max(options.width, options.height);

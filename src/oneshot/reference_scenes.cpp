@@ -98,7 +98,7 @@ std::string display_name(const std::string& label) {
 
 // A bold sans face from Debian's fonts, or "" when none is installed.
 std::string lockup_font() {
-  const auto fonts = marks::find_font_files({"/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation"});
+  const auto fonts = marks::find_font_files(marks::MarkLibraryOptions{}.font_paths);
   for (const char* preferred : {"DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf"}) {
     for (const auto& font : fonts) {
       if (fs::path(font).filename() == preferred) return font;
@@ -144,11 +144,6 @@ std::vector<marks::ReferenceMark> name_lockups(const marks::ReferenceMark& icon,
   return lockups;
 }
 
-std::string file_fingerprint(const std::string& path) {
-  auto bytes = imageio::read_file_bytes(path);
-  return bytes ? hash_hex(fnv1a64(*bytes)) : "";
-}
-
 }  // namespace
 
 Result<ReferenceScenes> make_reference_scenes(const ReferenceSceneConfig& config, std::vector<std::string>& labels,
@@ -172,7 +167,7 @@ Result<ReferenceScenes> make_reference_scenes(const ReferenceSceneConfig& config
                  mark->how, mark->single_colour ? ", one colour" : "");
     files.push_back({{"label", spec.label},
                      {"file", fs::path(spec.path).filename().string()},
-                     {"fnv1a64", file_fingerprint(spec.path)},
+                     {"fnv1a64", hash_hex(mark->fingerprint)},
                      {"read_as", mark->how},
                      {"size", {mark->rgba.cols, mark->rgba.rows}},
                      {"single_colour", mark->single_colour}});
