@@ -11,6 +11,8 @@ find_package(GIF REQUIRED)
 find_package(JPEG REQUIRED)
 # SHA-256 / HMAC: pretrained weights' checksums, SigV4 in the server.
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+# S3: libcurl signs requests with its built-in AWS SigV4 (src/storage).
+find_package(CURL REQUIRED)
 # cpp-httplib 0.11 ships as a compiled library without a CMake config.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib)
 

@@ -31,6 +31,7 @@ enum class ErrorCode {
   kParse,              ///< a text format (JSON, XML, YAML, TXT) could not be parsed
   kInvalidValue,       ///< parsed, but a field holds a value that is not allowed
   kInvalidArgument,    ///< the caller passed an unusable argument
+  kAccessDenied,       ///< the storage refused the credentials, their signature or the clock
 };
 
 /// A stable snake_case name for the code, e.g. "truncated".

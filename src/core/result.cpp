@@ -13,6 +13,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::kParse: return "parse";
     case ErrorCode::kInvalidValue: return "invalid_value";
     case ErrorCode::kInvalidArgument: return "invalid_argument";
+    case ErrorCode::kAccessDenied: return "access_denied";
   }
   return "unknown";
 }

@@ -20,6 +20,8 @@ AwsError aws_error_for(const Error& error) {
       return {400, "InvalidParameterException", error.message};
     case ErrorCode::kNotFound:
       return {400, "ResourceNotFoundException", error.message};
+    case ErrorCode::kAccessDenied:
+      return {400, "AccessDeniedException", error.message};
     case ErrorCode::kIo:
       break;
   }
