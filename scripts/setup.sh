@@ -23,6 +23,8 @@ PACKAGES=(
   python3                  # the independent metrics reference (tools/reference) the tests compare with
   awscli python3-boto3     # real Rekognition clients in the server tests (tests/server)
   wrk                      # the server's load benchmark (bench/serve_load.sh)
+  radosgw ceph-mon ceph-osd  # a signature-checking S3 server for the storage tests (tests/storage/servers)
+  faketime                 # a skewed clock for the S3 refusal test
 )
 
 # npm packs the pinned pretrained weights (scripts/fetch-pretrained.sh); Debian's npm when the
@@ -41,6 +43,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 else
   echo "setup: all Debian packages present"
+fi
+
+# s3rver, the S3-protocol server of the storage tests, pinned by its package-lock.json.
+if [ ! -f tests/storage/servers/s3rver/node_modules/s3rver/package.json ]; then
+  (cd tests/storage/servers/s3rver && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 # NanoDet-g's COCO weights, once, pinned and verified, into the cache (not the repository).

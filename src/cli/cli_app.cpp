@@ -9,6 +9,7 @@
 #include "cli/suggest.hpp"
 #include "core/logging.hpp"
 #include "logoscope/result.hpp"
+#include "storage/storage.hpp"
 
 namespace logoscope::cli {
 
@@ -48,6 +49,9 @@ void configure_app(CLI::App& app, RunState& state, CommonOptions& common) {
   app.footer(kExitCodes);
   app.add_flag("-q,--quiet", common.quiet, "Only print warnings and errors on stderr");
   app.add_flag("-v,--verbose", common.verbose, "Print debug details on stderr");
+  app.add_option("--endpoint-url", common.endpoint_url,
+                 "S3-compatible server for s3:// paths, e.g. http://127.0.0.1:9000 (default: AWS_ENDPOINT_URL, the "
+                 "AWS profile's endpoint_url, else AWS)");
   register_demo(app, state, common);
   register_dataset(app, state, common);
   register_train(app, state, common);
@@ -85,6 +89,7 @@ int run_cli(int argc, char** argv) {
       "Any logo:    logoscope detect --any-logo photos/   (built-in base model, no training)\n"
       "Serve:       logoscope serve --model name=model --port 8080   (Rekognition's API, REST)\n"
       "Video:       logoscope video --model model match.mp4 --out exposure/\n"
+      "S3:          any path may be s3://bucket/key (AWS credentials as the aws CLI finds them)\n"
       "To label:    logoscope frames match.mp4 --out to-label/\n"
       "Help on a command:  logoscope dataset validate --help",
       "logoscope"};
@@ -93,6 +98,7 @@ int run_cli(int argc, char** argv) {
   configure_app(app, state, common);
   app.parse_complete_callback([&] {
     init_logging(common.quiet ? Verbosity::kQuiet : common.verbose ? Verbosity::kVerbose : Verbosity::kNormal);
+    storage::set_s3_endpoint(common.endpoint_url);
   });
   try {
     app.parse(argc, argv);

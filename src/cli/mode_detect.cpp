@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -16,6 +18,9 @@
 #include "cli/cli_app.hpp"
 #include "dataset/image_inputs.hpp"
 #include "cli/modes.hpp"
+#include "storage/output_folder.hpp"
+#include "storage/prefetch.hpp"
+#include "storage/storage.hpp"
 #include "core/progress.hpp"
 #include "core/text.hpp"
 #include "imageio/image_io.hpp"
@@ -222,14 +227,21 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
     throw Failure(Error{checked.error().code, "--labels: " + checked.error().message});
   }
 
+  // Results for an s3:// --out are gathered here and uploaded whole at the end.
+  const bool remote_out = storage::is_remote(args.out);
+  std::ostringstream remote_buffer;
   std::ofstream file_out;
-  if (!args.out.empty()) {
+  if (!args.out.empty() && !remote_out) {
     file_out.open(args.out, std::ios::trunc);
     if (!file_out) throw Failure(Error{ErrorCode::kIo, fmt::format("{}: cannot write", args.out)});
   }
-  std::ostream& out = args.out.empty() ? std::cout : file_out;
+  std::ostream& out = args.out.empty() ? std::cout : remote_out ? static_cast<std::ostream&>(remote_buffer) : file_out;
   if (csv) out << kCsvHeader << "\n";
-  if (!args.draw_dir.empty()) fs::create_directories(args.draw_dir);
+  std::optional<storage::OutputFolder> draw_folder;
+  if (!args.draw_dir.empty()) {
+    draw_folder.emplace(value_or_throw(storage::OutputFolder::open(args.draw_dir)));
+    fs::create_directories(draw_folder->path());
+  }
 
   // Inputs that named nothing get their error line in place; the rest go through the pipeline.
   std::vector<std::string> paths;
@@ -257,8 +269,11 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   files.decode_threads = args.jobs;
   files.image_batch = static_cast<std::size_t>(args.batch);
   files.images_at_once = args.images_at_once;
+  // Objects in S3 are fetched a window ahead of the decoder.
+  storage::Prefetcher prefetch(paths);
   const auto started = Clock::now();
   value_or_throw(session.detect_files(paths, detect_options, files, [&](const FileResult& file) {
+    prefetch.done(file.index);
     flush_missing_until(input_of_path[file.index]);
     next_input = input_of_path[file.index] + 1;
     bar.advance();
@@ -275,7 +290,7 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
       out << api::to_custom_labels_json(file.result, file.path).dump() << "\n";
     }
     if (!args.draw_dir.empty()) {
-      const std::string drawn = drawn_path(args.draw_dir, file.path, drawn_names);
+      const std::string drawn = drawn_path(draw_folder->path(), file.path, drawn_names);
       // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): drawing reads the pixels only.
       const cv::Mat rgb(file.pixels.height, file.pixels.width, CV_8UC3, const_cast<std::uint8_t*>(file.pixels.pixels),
                         file.pixels.row_bytes);
@@ -286,6 +301,12 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   flush_missing_until(inputs.size());
   bar.finish();
   out.flush();
+  if (remote_out) {
+    if (auto written = storage::write_file(args.out, remote_buffer.str()); !written) throw Failure(written.error());
+  }
+  if (draw_folder) {
+    if (auto published = draw_folder->publish(); !published) throw Failure(published.error());
+  }
   const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
   if (args.profile) profile.print(std::cerr, wall_s, inputs.size());
   if (!args.profile_json.empty()) {

@@ -9,6 +9,8 @@
 #include "core/paths.hpp"
 #include "model/base_model.hpp"
 #include "model/model_info.hpp"
+#include "storage/output_folder.hpp"
+#include "storage/storage.hpp"
 
 namespace logoscope::cli {
 
@@ -49,6 +51,10 @@ void check_output(const std::string& out, const std::vector<std::string>& inputs
                           fmt::format("{} {} is one of the inputs: logoscope never modifies your files; choose another "
                                       "output", option, out)});
     }
+  }
+  if (storage::is_remote(out)) {
+    if (auto usable = storage::check_output_destination(out, overwrite, option); !usable) throw Failure(usable.error());
+    return;
   }
   if (overwrite) return;
   std::error_code ec;

@@ -9,6 +9,8 @@
 
 #include "cli/cli_app.hpp"
 #include "cli/modes.hpp"
+#include "storage/output_folder.hpp"
+#include "storage/storage.hpp"
 #include "core/progress.hpp"
 #include "core/text.hpp"
 #include "logoscope/detect.hpp"
@@ -66,7 +68,11 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
 
   // Ctrl-C stops the current video with valid outputs that say where it stopped.
   const InterruptFlag interrupted;
-  const auto folders = output_folders(args.videos, args.out);
+  // An s3:// --out is written into a staging folder and uploaded when the videos are done.
+  if (storage::is_remote(args.out)) check_output(args.out, args.videos, args.overwrite, "--out");
+  auto out_folder = value_or_throw(storage::OutputFolder::open(args.out));
+  const auto folders = output_folders(args.videos, out_folder.path());
+  const auto shown_folders = output_folders(args.videos, args.out);
   int failures = 0;
   nlohmann::json results = nlohmann::json::array();
   for (std::size_t i = 0; i < args.videos.size() && !interrupted.raised(); ++i) {
@@ -82,8 +88,20 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
       bar->set_status(
           fmt::format("{:.1f}x real time", progress.wall_s > 0 ? progress.video_s / progress.wall_s : 0.0));
     };
+    // A video in S3 is read from its downloaded copy (the object cache).
+    std::string readable = source;
+    if (storage::is_remote(source)) {
+      auto local = storage::local_path(source);
+      if (!local) {
+        ++failures;
+        spdlog::error("{}", local.error().message);
+        results.push_back({{"video", source}, {"error", local.error().message}});
+        continue;
+      }
+      readable = *local;
+    }
     auto summary =
-        video::analyse_video(session, source, folders[i], options, on_progress, interrupted.flag());
+        video::analyse_video(session, readable, folders[i], options, on_progress, interrupted.flag());
     if (bar) bar->finish();
     if (!summary) {
       ++failures;
@@ -94,14 +112,14 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
     if (!summary->complete) {
       ++failures;
       spdlog::warn("{}: {}; the outputs in {} cover the video up to there", source, summary->stopped,
-                   folders[i]);
+                   shown_folders[i]);
     }
     const double rtf = summary->wall_s > 0 ? summary->video_s / summary->wall_s : 0;
     results.push_back(
-        {{"video", source}, {"out", folders[i]}, {"complete", summary->complete}, {"real_time_factor", rtf}});
+        {{"video", source}, {"out", shown_folders[i]}, {"complete", summary->complete}, {"real_time_factor", rtf}});
     if (args.json) continue;
     std::cout << fmt::format("{}: {:.1f} s of video in {:.1f} s ({:.2f}x real time), every {} frames; {}\n",
-                             source, summary->video_s, summary->wall_s, rtf, summary->stride, folders[i]);
+                             source, summary->video_s, summary->wall_s, rtf, summary->stride, shown_folders[i]);
     std::cout << fmt::format("  {:<20} {:>9} {:>10} {:>11} {:>8} {:>9} {:>8}\n", "label", "exposures",
                              "seconds", "longest s", "share %", "voice %", "solus s");
     if (summary->exposure.tracks.empty()) {
@@ -114,6 +132,7 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
                                label.share_of_voice * 100.0, label.solus_seconds);
     }
   }
+  if (auto published = out_folder.publish(); !published) throw Failure(published.error());
   if (args.json) std::cout << results.dump(2) << "\n";
   return failures > 0 ? kExitProblems : kExitOk;
 }

@@ -24,6 +24,7 @@ struct RunState {
 struct CommonOptions {
   bool quiet = false;
   bool verbose = false;
+  std::string endpoint_url;  ///< S3-compatible server for s3:// paths (else AWS_ENDPOINT_URL…)
 };
 
 void register_demo(CLI::App& app, RunState& state, const CommonOptions& common);

@@ -21,6 +21,14 @@ std::string resolve_ref(const std::string& ref, const std::string& base_dir) {
   if (is_uri(local)) return local;
   const fs::path path(local);
   if (path.is_absolute()) return path.lexically_normal().string();
+  if (is_s3_uri(base_dir)) {
+    // "s3://bucket/dir" + "../img/a.jpg": normalise the key's segments, never above the bucket.
+    const auto bucket_end = base_dir.find('/', 5);
+    const std::string bucket = base_dir.substr(0, bucket_end);
+    const std::string key_dir = bucket_end == std::string::npos ? "" : base_dir.substr(bucket_end + 1);
+    std::string normal = (fs::path("/" + key_dir) / path).lexically_normal().generic_string();
+    return bucket + normal;
+  }
   return (fs::path(base_dir.empty() ? "." : base_dir) / path).lexically_normal().string();
 }
 

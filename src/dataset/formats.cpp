@@ -17,6 +17,7 @@
 
 #include "core/files.hpp"
 #include "core/paths.hpp"
+#include "storage/storage.hpp"
 #include "dataset/format_util.hpp"
 #include "imageio/image_io.hpp"
 
@@ -85,11 +86,14 @@ Result<DatasetFormat> format_from_extension(const std::string& path) {
 
 Result<Dataset> read_dataset(const std::string& path, std::optional<DatasetFormat> format, Problems& problems,
                              const ReadOptions& options) {
-  if (is_s3_uri(path)) {
-    return Error{ErrorCode::kInvalidArgument,
-                 path +
-                     ": datasets are read from local files; download the dataset file first "
-                     "(its image references may stay s3:// URIs)"};
+  if (is_s3_uri(path) && (!format || *format == DatasetFormat::kYolo || *format == DatasetFormat::kVoc)) {
+    auto by_name = format_from_extension(path);
+    if (!by_name || *by_name == DatasetFormat::kYolo || *by_name == DatasetFormat::kVoc) {
+      return Error{ErrorCode::kInvalidArgument,
+                   path + ": datasets in s3:// are read from a Ground Truth manifest (.manifest, .jsonl) or a COCO "
+                          ".json; YOLO and Pascal VOC folders are read locally (their images may stay in S3)"};
+    }
+    format = *by_name;
   }
   if (!format) {
     auto detected = detect_dataset_format(path);
@@ -111,8 +115,10 @@ Result<Dataset> read_dataset(const std::string& path, std::optional<DatasetForma
 
 Status write_dataset(const Dataset& dataset, const std::string& path, DatasetFormat format,
                      const WriteOptions& options) {
-  if (is_s3_uri(path)) {
-    return Error{ErrorCode::kInvalidArgument, path + ": datasets are written to local files"};
+  if (is_s3_uri(path) && (format == DatasetFormat::kYolo || format == DatasetFormat::kVoc)) {
+    return Error{ErrorCode::kInvalidArgument,
+                 path + ": datasets are written to s3:// as a Ground Truth manifest or a COCO .json; write YOLO and "
+                        "Pascal VOC folders locally"};
   }
   switch (format) {
     case DatasetFormat::kManifest:
@@ -185,11 +191,11 @@ std::string iso8601_now() {
 }
 
 Result<std::string> read_text_file(const std::string& path) {
-  return logoscope::read_text_file(path);
+  return storage::read_text(path);
 }
 
 Status write_file_atomic(const std::string& path, std::string_view content) {
-  return logoscope::write_file_atomically(path, content);
+  return storage::write_file(path, content);
 }
 
 void add_problem(Problems& problems, Severity severity, std::string kind, const RecordRef& ref,

@@ -12,6 +12,7 @@
 
 #include "core/paths.hpp"
 #include "dataset/formats.hpp"
+#include "storage/storage.hpp"
 
 namespace fs = std::filesystem;
 
@@ -25,11 +26,37 @@ bool has_image_extension(const std::string& path) {
   return std::any_of(std::begin(kExtensions), std::end(kExtensions), [&](const char* e) { return ext == e; });
 }
 
+namespace {
+
+// The images under an s3:// prefix, walked like a folder (every depth), in key order.
+Result<std::vector<std::string>> s3_prefix_images(const std::string& prefix) {
+  auto entries = storage::list_files(prefix);
+  if (!entries) return entries.error();
+  std::vector<std::string> images;
+  for (const auto& entry : *entries) {
+    if (has_image_extension(entry.uri)) images.push_back(entry.uri);
+  }
+  if (images.empty()) {
+    return Error{ErrorCode::kNotFound,
+                 fmt::format("{}: no image under this prefix ({} objects, none with an image extension)", prefix,
+                             entries->size())};
+  }
+  return images;
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> expand_image_inputs(const std::vector<std::string>& inputs) {
   std::vector<std::string> paths;
   for (const auto& input : inputs) {
     if (is_s3_uri(input)) {
-      paths.push_back(input);
+      if (has_image_extension(input)) {
+        paths.push_back(input);
+        continue;
+      }
+      auto listed = s3_prefix_images(input);
+      if (!listed) return listed.error();
+      paths.insert(paths.end(), listed->begin(), listed->end());
       continue;
     }
     std::error_code ec;
@@ -93,6 +120,17 @@ void append_lines(std::istream& in, const std::string& base_dir, std::vector<Ima
   }
 }
 
+// The images a dataset file names, without probing their sizes.
+Status append_dataset_images(const std::string& input, DatasetFormat format, Problems& problems,
+                             std::vector<ImageInput>& out) {
+  dataset::ReadOptions read_options;
+  read_options.probe_missing_sizes = false;
+  auto data = dataset::read_dataset(input, format, problems, read_options);
+  if (!data) return data.error();
+  for (const auto& sample : data->samples) out.push_back({sample.image, std::nullopt});
+  return Ok{};
+}
+
 bool has_glob_characters(const std::string& text) {
   return text.find_first_of("*?[") != std::string::npos;
 }
@@ -119,7 +157,18 @@ Result<std::vector<ImageInput>> expand_detect_inputs(const std::vector<std::stri
       continue;
     }
     if (is_s3_uri(input)) {
-      out.push_back({input, std::nullopt});
+      if (has_image_extension(input)) {
+        out.push_back({input, std::nullopt});
+        continue;
+      }
+      if (auto format = dataset::format_from_extension(input);
+          format && (*format == DatasetFormat::kManifest || *format == DatasetFormat::kCoco)) {
+        if (auto added = append_dataset_images(input, *format, problems, out); !added) return added.error();
+        continue;
+      }
+      auto listed = s3_prefix_images(input);
+      if (!listed) return listed.error();
+      for (auto& uri : *listed) out.push_back({std::move(uri), std::nullopt});
       continue;
     }
     std::error_code ec;
@@ -154,11 +203,7 @@ Result<std::vector<ImageInput>> expand_detect_inputs(const std::vector<std::stri
     }
     if (!has_image_extension(input)) {
       if (auto format = dataset::format_from_extension(input)) {
-        dataset::ReadOptions read_options;
-        read_options.probe_missing_sizes = false;
-        auto data = dataset::read_dataset(input, *format, problems, read_options);
-        if (!data) return data.error();
-        for (const auto& sample : data->samples) out.push_back({sample.image, std::nullopt});
+        if (auto added = append_dataset_images(input, *format, problems, out); !added) return added.error();
         continue;
       }
     }

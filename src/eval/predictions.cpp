@@ -12,6 +12,7 @@
 
 #include "core/files.hpp"
 #include "core/paths.hpp"
+#include "storage/storage.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -169,10 +170,11 @@ std::optional<PredictionRecord> parse_line(const std::string& line, const Source
 }
 
 std::string absolute_key(const std::string& ref, const std::string& base_dir) {
-  if (is_s3_uri(ref)) return ref;
+  const std::string joined = resolve_ref(ref, base_dir);
+  if (is_s3_uri(joined)) return joined;
   std::error_code ec;
-  const fs::path resolved = fs::absolute(fs::path(resolve_ref(ref, base_dir)), ec);
-  return (ec ? fs::path(resolve_ref(ref, base_dir)) : resolved).lexically_normal().string();
+  const fs::path resolved = fs::absolute(fs::path(joined), ec);
+  return (ec ? fs::path(joined) : resolved).lexically_normal().string();
 }
 
 std::string file_name(const std::string& ref) {
@@ -301,7 +303,7 @@ std::vector<PredictionRecord> parse_predictions(const std::string& text, const s
 }
 
 Result<std::vector<PredictionRecord>> read_predictions(const std::string& path, Problems& problems) {
-  auto text = read_text_file(path);
+  auto text = storage::read_text(path);
   if (!text) return text.error();
   const auto first = text->find_first_not_of(" \t\r\n");
   if (first == std::string::npos) {

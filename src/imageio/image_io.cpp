@@ -26,6 +26,7 @@
 #include "imageio/exif.hpp"
 #include "imageio/gif_decode.hpp"
 #include "imageio/image_header.hpp"
+#include "storage/storage.hpp"
 
 namespace logoscope::imageio {
 
@@ -547,7 +548,19 @@ Status write_bytes(const std::string& path, const std::vector<std::uint8_t>& byt
 
 }  // namespace
 
+namespace {
+
+// An object in remote storage (s3://), read whole through the storage layer and its cache.
+Result<std::vector<std::uint8_t>> read_remote_bytes(const std::string& uri) {
+  auto bytes = storage::read_file(uri);
+  if (!bytes) return bytes.error();
+  return std::vector<std::uint8_t>(bytes->begin(), bytes->end());
+}
+
+}  // namespace
+
 Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path) {
+  if (storage::is_remote(path)) return read_remote_bytes(path);
   return guarded(path, [&]() -> Result<std::vector<std::uint8_t>> {
     auto file = FileSource::open(path);
     if (!file) return file.error();
@@ -569,6 +582,11 @@ Result<ImageInfo> probe_image_bytes(std::span<const std::uint8_t> bytes, const s
 }
 
 Result<ImageInfo> probe_image_file(const std::string& path) {
+  if (storage::is_remote(path)) {
+    auto bytes = read_remote_bytes(path);
+    if (!bytes) return bytes.error();
+    return probe_image_bytes(*bytes, path);
+  }
   return guarded(path, [&]() -> Result<ImageInfo> {
     auto file = FileSource::open(path);
     if (!file) return file.error();
@@ -584,6 +602,11 @@ Result<DecodedImage> decode_image_bytes(std::span<const std::uint8_t> bytes, con
 }
 
 Result<DecodedImage> decode_image_file(const std::string& path, const DecodeOptions& options) {
+  if (storage::is_remote(path)) {
+    auto bytes = read_remote_bytes(path);
+    if (!bytes) return bytes.error();
+    return decode_image_bytes(*bytes, path, options);
+  }
   return guarded(path, [&]() -> Result<DecodedImage> {
     auto file = FileSource::open(path);
     if (!file) return file.error();

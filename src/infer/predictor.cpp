@@ -13,6 +13,7 @@
 #include "infer/intra_op_threads.hpp"
 #include "infer/network_runner.hpp"
 #include "model/network_io.hpp"
+#include "storage/storage.hpp"
 
 namespace fs = std::filesystem;
 
@@ -97,8 +98,15 @@ int Predictor::large_logo_long_side() const {
   return impl_->large_long_side;
 }
 
-Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_dir,
+Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_uri,
                                                    const PredictorOptions& options) {
+  // A model folder in S3 is read from its downloaded copy (storage/: the object cache).
+  std::string model_dir = model_uri;
+  if (storage::is_remote(model_uri)) {
+    auto local = storage::local_folder(model_uri);
+    if (!local) return local.error();
+    model_dir = *local;
+  }
   auto info = model::read_model_info(model_dir);
   if (!info) return info.error();
   // libtorch starts with one intra-op thread on these machines; use the free cores unless told.
@@ -107,7 +115,7 @@ Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_dir,
   auto net = model::load_network(*info, (fs::path(model_dir) / "weights.pt").string());
   if (!net) return net.error();
   auto predictor = create(std::move(info).value(), **net, resolved);
-  if (!predictor) return Error{predictor.error().code, fmt::format("{}: {}", model_dir, predictor.error().message)};
+  if (!predictor) return Error{predictor.error().code, fmt::format("{}: {}", model_uri, predictor.error().message)};
   return predictor;
 }
 

@@ -13,6 +13,8 @@
 #include "infer/intra_op_threads.hpp"
 #include "library/evaluation_run.hpp"
 #include "library/model_impl.hpp"
+#include "storage/output_folder.hpp"
+#include "storage/storage.hpp"
 
 namespace fs = std::filesystem;
 
@@ -21,7 +23,12 @@ namespace logoscope {
 Result<EvaluationSummary> evaluate(const EvaluateOptions& options,
                                    const std::function<void(std::size_t, std::size_t)>& on_image) {
   if (!options.out.empty()) {
-    if (auto usable = check_output_folder(options.out, options.overwrite); !usable) return usable.error();
+    if (auto usable = storage::is_remote(options.out)
+                          ? storage::check_output_destination(options.out, options.overwrite, "out")
+                          : check_output_folder(options.out, options.overwrite);
+        !usable) {
+      return usable.error();
+    }
   }
   Problems problems;
   auto truth = dataset::read_dataset(options.test, std::nullopt, problems);

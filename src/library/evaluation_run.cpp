@@ -9,6 +9,8 @@
 #include "core/progress.hpp"
 #include "infer/dataset_runner.hpp"
 #include "report/html_report.hpp"
+#include "storage/output_folder.hpp"
+#include "storage/storage.hpp"
 
 namespace fs = std::filesystem;
 
@@ -17,7 +19,7 @@ namespace logoscope::library {
 namespace {
 
 void write_or_throw(const std::string& path, const std::string& text) {
-  auto written = write_file_atomically(path, text);
+  auto written = storage::write_file(path, text);
   if (!written) throw Failure(written.error());
 }
 
@@ -70,35 +72,41 @@ EvaluationFolder write_evaluation_folder(const eval::Evaluation& evaluation,
                                          const eval::EvaluationSources& sources, const std::string& out_dir,
                                          const std::string& predictions_jsonl,
                                          const std::string& suggest_path) {
+  // An s3:// destination is written into a local staging folder and uploaded at the end.
+  auto staged = storage::OutputFolder::open(out_dir);
+  if (!staged) throw Failure(staged.error());
+  const std::string local_dir = staged->path();
   std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) throw Failure(Error{ErrorCode::kIo, out_dir + ": cannot create folder: " + ec.message()});
-  const auto in_out = [&](const char* name) { return (fs::path(out_dir) / name).string(); };
+  fs::create_directories(local_dir, ec);
+  if (ec) throw Failure(Error{ErrorCode::kIo, local_dir + ": cannot create folder: " + ec.message()});
+  const auto local = [&](const char* name) { return (fs::path(local_dir) / name).string(); };
+  const auto named = [&](const char* name) { return storage::join(out_dir, name); };
   EvaluationFolder folder;
-  folder.summary = in_out("summary.json");
-  write_or_throw(folder.summary, eval::evaluation_summary_json(evaluation, sources).dump(2) + "\n");
-  folder.manifest = in_out("evaluation.manifest");
-  write_or_throw(folder.manifest, eval::evaluation_manifest_text(evaluation, out_dir));
+  folder.summary = named("summary.json");
+  write_or_throw(local("summary.json"), eval::evaluation_summary_json(evaluation, sources).dump(2) + "\n");
+  folder.manifest = named("evaluation.manifest");
+  write_or_throw(local("evaluation.manifest"), eval::evaluation_manifest_text(evaluation, out_dir));
   const std::string patch = eval::suggestions_manifest_text(evaluation, out_dir);
   if (!patch.empty()) {
-    folder.suggestions = in_out("suggested-labels.manifest");
-    write_or_throw(folder.suggestions, patch);
+    folder.suggestions = named("suggested-labels.manifest");
+    write_or_throw(local("suggested-labels.manifest"), patch);
   }
   if (!suggest_path.empty()) {
     write_or_throw(suggest_path, eval::suggestions_manifest_text(evaluation, parent_dir(suggest_path)));
   }
   if (!predictions_jsonl.empty()) {
-    folder.predictions = in_out("predictions.jsonl");
-    write_or_throw(folder.predictions, predictions_jsonl);
+    folder.predictions = named("predictions.jsonl");
+    write_or_throw(local("predictions.jsonl"), predictions_jsonl);
   }
   report::ReportContext context;
   context.model = sources.model;
   context.ground_truth = sources.ground_truth;
   context.predictions = sources.predictions;
   context.created = local_time_text();
-  folder.report = in_out("report.html");
-  auto written = report::write_html_report(evaluation, context, folder.report);
+  folder.report = named("report.html");
+  auto written = report::write_html_report(evaluation, context, local("report.html"));
   if (!written) throw Failure(written.error());
+  if (auto published = staged->publish({"summary.json"}); !published) throw Failure(published.error());
   return folder;
 }
 

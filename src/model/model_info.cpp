@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "storage/storage.hpp"
+
 namespace fs = std::filesystem;
 
 namespace logoscope::model {
@@ -104,20 +106,19 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
 }
 
 Result<ModelInfo> read_model_info(const std::string& model_dir) {
-  const std::string path = (fs::path(model_dir) / "model.json").string();
-  std::ifstream in(path);
-  if (!in) {
+  const std::string path = storage::join(model_dir, "model.json");
+  auto text = storage::read_text(path);
+  if (!text) {
+    if (text.error().code != ErrorCode::kNotFound) return text.error();
     return Error{ErrorCode::kNotFound, fmt::format("{}: no model here (model.json not found)", model_dir)};
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  const auto json = nlohmann::json::parse(text.str(), nullptr, false);
+  const auto json = nlohmann::json::parse(*text, nullptr, false);
   if (json.is_discarded()) return Error{ErrorCode::kParse, fmt::format("{}: not valid JSON", path)};
   return model_info_from_json(json, path);
 }
 
 Status write_text_atomically(const std::string& path, const std::string& text) {
-  return write_file_atomically(path, text);
+  return storage::write_file(path, text);
 }
 
 Status write_model_info(const ModelInfo& info, const std::string& model_dir) {

@@ -6,6 +6,7 @@
 
 #include "api/custom_labels.hpp"
 #include "core/base64.hpp"
+#include "storage/storage.hpp"
 
 namespace logoscope::server {
 
@@ -44,6 +45,37 @@ std::variant<json, AwsError> RekognitionApi::call(const std::string& operation, 
   return AwsError{400, "UnknownOperationException", fmt::format("unknown operation \"{}\"", operation)};
 }
 
+namespace {
+
+// Image.S3Object {Bucket, Name[, Version]}: the object's bytes through the storage layer (the
+// server's AWS settings and credentials; the object cache).
+std::variant<std::string, AwsError> read_s3_object(const json& object) {
+  if (!object.is_object()) {
+    return AwsError{400, "InvalidParameterException", "Image.S3Object must be an object with Bucket and Name"};
+  }
+  const auto bucket = object.find("Bucket");
+  const auto name = object.find("Name");
+  if (bucket == object.end() || !bucket->is_string() || bucket->get<std::string>().empty() || name == object.end() ||
+      !name->is_string() || name->get<std::string>().empty()) {
+    return AwsError{400, "InvalidParameterException", "Image.S3Object needs Bucket and Name (non-empty strings)"};
+  }
+  if (const auto version = object.find("Version"); version != object.end() && !version->is_null()) {
+    return AwsError{400, "InvalidParameterException",
+                    "Image.S3Object.Version is not supported by this server: omit it to read the object's current "
+                    "version"};
+  }
+  const std::string uri = "s3://" + bucket->get<std::string>() + "/" + name->get<std::string>();
+  auto bytes = storage::read_file(uri);
+  if (!bytes) {
+    return AwsError{400, "InvalidS3ObjectException",
+                    "Unable to get object metadata from S3. Check object key, region and/or access permissions. (" +
+                        bytes.error().message + ")"};
+  }
+  return std::move(bytes).value();
+}
+
+}  // namespace
+
 std::variant<json, AwsError> RekognitionApi::detect_custom_labels(const json& request) {
   const auto arn = request.find("ProjectVersionArn");
   if (arn == request.end() || !arn->is_string() || arn->get<std::string>().empty()) {
@@ -58,24 +90,28 @@ std::variant<json, AwsError> RekognitionApi::detect_custom_labels(const json& re
   if (has_bytes == has_s3) {
     return AwsError{400, "InvalidParameterException", "Image must hold exactly one of Bytes and S3Object"};
   }
+  std::vector<std::uint8_t> image_bytes;
   if (has_s3) {
-    return AwsError{400, "InvalidS3ObjectException",
-                    "this logoscope server does not read S3 objects yet: send the image as Image.Bytes"};
+    auto read = read_s3_object((*image)["S3Object"]);
+    if (auto* error = std::get_if<AwsError>(&read)) return *error;
+    const auto& object_bytes = std::get<std::string>(read);
+    image_bytes.assign(object_bytes.begin(), object_bytes.end());
+  } else {
+    const auto& bytes = (*image)["Bytes"];
+    if (!bytes.is_string()) {
+      return AwsError{400, "SerializationException",
+                      fmt::format("Image.Bytes must be a base64 string, not {}", bytes.type_name())};
+    }
+    auto decoded = base64_decode(bytes.get_ref<const std::string&>());
+    if (!decoded) {
+      return AwsError{
+          400, "InvalidImageFormatException",
+          "Request has invalid image format: Image.Bytes is not valid base64: " + decoded.error().message};
+    }
+    image_bytes = std::move(decoded).value();
   }
-  const auto& bytes = (*image)["Bytes"];
-  if (!bytes.is_string()) {
-    return AwsError{400, "SerializationException",
-                    fmt::format("Image.Bytes must be a base64 string, not {}", bytes.type_name())};
-  }
-  auto decoded = base64_decode(bytes.get_ref<const std::string&>());
-  if (!decoded) {
-    return AwsError{
-        400, "InvalidImageFormatException",
-        "Request has invalid image format: Image.Bytes is not valid base64: " + decoded.error().message};
-  }
-  if (decoded->empty()) {
-    return AwsError{400, "InvalidImageFormatException",
-                    "Request has invalid image format: Image.Bytes is empty"};
+  if (image_bytes.empty()) {
+    return AwsError{400, "InvalidImageFormatException", "Request has invalid image format: the image is empty"};
   }
   DetectOptions detect_options;
   if (const auto min = request.find("MinConfidence"); min != request.end() && !min->is_null()) {
@@ -92,7 +128,7 @@ std::variant<json, AwsError> RekognitionApi::detect_custom_labels(const json& re
     }
     detect_options.max_results = max->get<std::size_t>();
   }
-  auto found = queue_.detect(arn->get<std::string>(), std::move(decoded).value(), detect_options);
+  auto found = queue_.detect(arn->get<std::string>(), std::move(image_bytes), detect_options);
   if (auto* error = std::get_if<AwsError>(&found)) return *error;
   return api::to_rekognition_response(std::get<DetectResult>(found));
 }

@@ -449,12 +449,15 @@ TEST(VocBadRecords, WholeInputFailures) {
   EXPECT_TRUE(problems.empty());
 }
 
-TEST(ReadDataset, S3DatasetFilesAreRefusedClearly) {
+TEST(ReadDataset, S3FolderFormatsAreRefusedClearly) {
+  // Manifests and COCO files are read from S3 (tests/storage); YOLO and VOC are folders.
   Problems problems;
-  const auto read = read_dataset("s3://bucket/train.manifest", std::nullopt, problems);
-  ASSERT_FALSE(read.ok());
-  EXPECT_EQ(read.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(read.error().message.find("download"), std::string::npos);
+  for (const char* uri : {"s3://bucket/data.yaml", "s3://bucket/voc/", "s3://bucket/annotations/a.xml"}) {
+    const auto read = read_dataset(uri, std::nullopt, problems);
+    ASSERT_FALSE(read.ok()) << uri;
+    EXPECT_EQ(read.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(read.error().message.find("read locally"), std::string::npos) << read.error().message;
+  }
 }
 
 }  // namespace
