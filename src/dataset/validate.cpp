@@ -31,10 +31,7 @@ struct ImageCheck {
 
 ImageCheck check_image(const std::string& path, const ValidateOptions& options) {
   ImageCheck check;
-  if (is_s3_uri(path)) {
-    check.remote = true;
-    return check;
-  }
+  check.remote = is_s3_uri(path);  // read through storage/ like a local file
   auto bytes = imageio::read_file_bytes(path);
   if (!bytes) {
     check.error = bytes.error();
@@ -222,9 +219,8 @@ ValidationReport validate_dataset(const Dataset& dataset, const std::string& dat
 
     int width = sample.width;
     int height = sample.height;
-    if (check.remote) {
-      ++report.images_remote;
-    } else {
+    if (check.remote) ++report.images_remote;
+    {
       ++report.images_checked;
       if (!check.readable) {
         ++report.images_unreadable;
@@ -331,7 +327,7 @@ std::string format_report(const ValidationReport& report, std::size_t max_per_ki
   out << format_summary(report.summary);
   out << fmt::format("images opened: {} ({} unreadable){}\n", report.images_checked,
                      report.images_unreadable,
-                     report.images_remote > 0 ? fmt::format(", {} s3:// images not opened", report.images_remote) : "");
+                     report.images_remote > 0 ? fmt::format(", {} of them from S3", report.images_remote) : "");
   if (report.problems.empty()) {
     out << "no problems found\n";
     return out.str();

@@ -42,7 +42,7 @@ struct ValidationReport {
   DatasetSummary summary;
   std::int64_t images_checked = 0;    ///< local images opened
   std::int64_t images_unreadable = 0; ///< missing or undecodable
-  std::int64_t images_remote = 0;     ///< s3:// images (not opened)
+  std::int64_t images_remote = 0;     ///< of images_checked, those read from s3://
   Problems problems;                  ///< reader problems first, then validation's, in order
   std::optional<Dataset> cleaned;     ///< when ValidateOptions::build_cleaned
 
