@@ -220,31 +220,29 @@ ValidationReport validate_dataset(const Dataset& dataset, const std::string& dat
     int width = sample.width;
     int height = sample.height;
     if (check.remote) ++report.images_remote;
-    {
-      ++report.images_checked;
-      if (!check.readable) {
-        ++report.images_unreadable;
-        const bool missing = check.error.code == ErrorCode::kNotFound;
-        checker.add(Severity::kError, missing ? "missing_image" : "undecodable_image", sample, "",
-                    check.error.message);
-        keep = false;
-      } else {
-        if ((sample.width > 0 && sample.width != check.width) ||
-            (sample.height > 0 && sample.height != check.height)) {
-          checker.add(Severity::kWarning, "image_size_mismatch", sample, "image_size",
-                      fmt::format("the dataset says {}x{} but the image is {}x{} (as displayed)",
-                                  sample.width, sample.height, check.width, check.height));
-        }
-        width = check.width;
-        height = check.height;
-        if (path_new) {
-          const auto [hash_it, hash_new] = first_by_hash.emplace(check.hash, sample_idx);
-          if (!hash_new) {
-            const auto& first = dataset.samples[hash_it->second];
-            checker.add(Severity::kWarning, "duplicate_image", sample, "",
-                        fmt::format("same content as {} (line {})", first.image, first.source.line));
-            keep = false;
-          }
+    ++report.images_checked;
+    if (!check.readable) {
+      ++report.images_unreadable;
+      const bool missing = check.error.code == ErrorCode::kNotFound;
+      checker.add(Severity::kError, missing ? "missing_image" : "undecodable_image", sample, "",
+                  check.error.message);
+      keep = false;
+    } else {
+      if ((sample.width > 0 && sample.width != check.width) ||
+          (sample.height > 0 && sample.height != check.height)) {
+        checker.add(Severity::kWarning, "image_size_mismatch", sample, "image_size",
+                    fmt::format("the dataset says {}x{} but the image is {}x{} (as displayed)",
+                                sample.width, sample.height, check.width, check.height));
+      }
+      width = check.width;
+      height = check.height;
+      if (path_new) {
+        const auto [hash_it, hash_new] = first_by_hash.emplace(check.hash, sample_idx);
+        if (!hash_new) {
+          const auto& first = dataset.samples[hash_it->second];
+          checker.add(Severity::kWarning, "duplicate_image", sample, "",
+                      fmt::format("same content as {} (line {})", first.image, first.source.line));
+          keep = false;
         }
       }
     }
