@@ -146,6 +146,9 @@ class Model {
   /// (options the CPU cannot do), each naming the file.
   static Result<std::shared_ptr<const Model>> load(const std::string& directory,
                                                    const ModelOptions& options = {});
+  /// What a model directory holds, from its model.json alone (no weights are read: cheap, for
+  /// listings). infer_size is the model's own. Errors: those of load about model.json.
+  static Result<ModelDescription> describe(const std::string& directory);
 
   ~Model();
   Model(const Model&) = delete;

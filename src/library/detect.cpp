@@ -53,6 +53,24 @@ std::string weights_time(const std::string& directory) {
   return text;
 }
 
+ModelDescription describe_info(const model::ModelInfo& info, const std::string& directory) {
+  ModelDescription description;
+  description.directory = directory;
+  description.architecture = info.architecture;
+  description.labels = info.labels;
+  for (std::size_t i = 0; i < info.labels.size(); ++i) {
+    const float threshold = i < info.thresholds.size() ? info.thresholds[i] : 0.5F;
+    description.min_confidence.push_back(static_cast<double>(threshold) * 100.0);
+  }
+  description.created = weights_time(directory);
+  if (info.metrics.is_object() && info.metrics.contains("mean_f1") && info.metrics["mean_f1"].is_number()) {
+    description.f1 = info.metrics["mean_f1"].get<double>();
+  }
+  description.train_size = info.train_size;
+  description.infer_size = info.infer_long_side;
+  return description;
+}
+
 DetectResult to_result(const std::vector<Detection>& detections, int width, int height,
                        const std::vector<std::string>& names) {
   DetectResult result;
@@ -190,23 +208,16 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& directory, c
   if (!predictor) return predictor.error();
 
   auto impl = std::make_unique<Impl>();
-  const auto& info = (*predictor)->info();
-  ModelDescription& description = impl->description;
-  description.directory = directory;
-  description.architecture = info.architecture;
-  description.labels = info.labels;
-  for (std::size_t i = 0; i < info.labels.size(); ++i) {
-    const float threshold = i < info.thresholds.size() ? info.thresholds[i] : 0.5F;
-    description.min_confidence.push_back(static_cast<double>(threshold) * 100.0);
-  }
-  description.created = weights_time(directory);
-  if (info.metrics.is_object() && info.metrics.contains("mean_f1") && info.metrics["mean_f1"].is_number()) {
-    description.f1 = info.metrics["mean_f1"].get<double>();
-  }
-  description.train_size = info.train_size;
-  description.infer_size = (*predictor)->long_side();
+  impl->description = describe_info((*predictor)->info(), directory);
+  impl->description.infer_size = (*predictor)->long_side();
   impl->predictor = std::move(predictor).value();
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
+}
+
+Result<ModelDescription> Model::describe(const std::string& directory) {
+  auto info = model::read_model_info(directory);
+  if (!info) return info.error();
+  return describe_info(*info, directory);
 }
 
 // ---- Session ----------------------------------------------------------------------------------
