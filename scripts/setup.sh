@@ -50,6 +50,12 @@ if [ ! -f tests/storage/servers/s3rver/node_modules/s3rver/package.json ]; then
   (cd tests/storage/servers/s3rver && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
+# puppeteer-core, which drives Debian's Chromium in the web UI's browser test (tests/ui/e2e); it
+# downloads no browser. Pinned by its package-lock.
+if [ ! -f tests/ui/e2e/node_modules/puppeteer-core/package.json ]; then
+  (cd tests/ui/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
 # NanoDet-g's COCO weights, once, pinned and verified, into the cache (not the repository).
 scripts/fetch-pretrained.sh
 

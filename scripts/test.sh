@@ -20,7 +20,7 @@ for arg in "$@"; do
       LABELS="unit"
       EXTRA=(-DCMAKE_BUILD_TYPE=Debug -DLOGOSCOPE_SANITIZE_ADDRESS=ON -DLOGOSCOPE_SANITIZE_UNDEFINED=ON)
       TARGETS=(--target test_core test_imageio test_dataset test_eval test_infer test_model test_report test_marks
-               test_pretrained test_server_protocol test_storage
+               test_pretrained test_server_protocol test_storage test_ui_project
                test_video_tracking)
       EXCLUDE=(-LE libtorch) ;;
     *) echo "test.sh: unknown option $arg" >&2; exit 2 ;;
@@ -31,6 +31,8 @@ done
 # (idempotent), and required, so that a missing file fails instead of skipping.
 scripts/fetch-pretrained.sh
 export LOGOSCOPE_REQUIRE_PRETRAINED=1
+# The browser test of the web UI runs, never skips (setup.sh installs its node modules).
+export LOGOSCOPE_REQUIRE_BROWSER=1
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DLOGOSCOPE_FATAL_WARNINGS=ON "${EXTRA[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" "${TARGETS[@]}"
