@@ -31,7 +31,7 @@ echo "objects: $(aws s3 ls s3://bench/images/ | wc -l); bytes: $(du -sb "$WORK/i
 run() {  # NAME INPUT
   local start end
   start=$(date +%s.%N)
-  "$BIN" -q detect --any-logo "$2" --out "$WORK/$1.jsonl"
+  "$BIN" -q detect --any-logo "$2" --out "$WORK/$1.jsonl" --overwrite
   end=$(date +%s.%N)
   python3 -c "import sys; n=$N; t=$end-$start; print(f'{sys.argv[1]:<10} {t:7.1f} s  {n/t:6.1f} images/s')" "$1" |
     tee -a "$WORK/rates.txt"
