@@ -5,6 +5,7 @@
 // would give. Messages are AWS's wording; where AWS's is not known (a signed header the request
 // lacks, several Authorization headers, an empty region or service) the wording is ours.
 #include "server/sigv4.hpp"
+#include "core/sha256.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -272,14 +273,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed (OpenSSL EVP_Digest)");
-  }
-  return to_hex(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
-}
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   if (key.size() > static_cast<std::size_t>(INT_MAX)) throw std::length_error("HMAC key too long");

@@ -27,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/sha256.hpp"  // sha256_hex, which SigV4 users hash payloads with
+
 namespace logoscope::server {
 
 /// One access key the server accepts.
@@ -82,9 +84,6 @@ inline constexpr std::string_view kUnrecognizedClient = "UnrecognizedClientExcep
 std::optional<SigV4Rejection> verify_sigv4(const SigV4Request& request, const std::vector<SigV4Key>& keys,
                                            std::chrono::system_clock::time_point now,
                                            std::chrono::seconds max_skew = std::chrono::minutes(5));
-
-/// Lowercase hex SHA-256 of `data` (64 characters).
-std::string sha256_hex(std::string_view data);
 
 /// Raw 32-byte HMAC-SHA256 of `data` under `key` (not hex).
 std::string hmac_sha256(std::string_view key, std::string_view data);

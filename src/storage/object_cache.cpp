@@ -8,10 +8,10 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include "core/files.hpp"
+#include "core/sha256.hpp"
 
 namespace fs = std::filesystem;
 
@@ -19,12 +19,6 @@ namespace logoscope::storage {
 
 namespace {
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  return fmt::format("{:02x}", fmt::join(digest, digest + length, ""));
-}
 
 }  // namespace
 
