@@ -652,9 +652,10 @@ struct UiServer::Impl {
     response.set_content(std::move(body), "image/jpeg");
   }
 
-  static json detections_json(const DetectResult& found) {
+  // Detections as the page draws them: label, confidence 0–100, pixel box (xyxy).
+  static json detections_json(const std::vector<CustomLabel>& found) {
     json labels = json::array();
-    for (const CustomLabel& label : found.labels) {
+    for (const CustomLabel& label : found) {
       labels.push_back({{"label", label.name},
                         {"confidence", label.confidence},
                         {"x0", label.pixel_box.x0},
@@ -696,7 +697,7 @@ struct UiServer::Impl {
       if (const auto entry = project.image(dataset, ref)) labeled = entry->boxes;
     }
     json suggestions = json::array();
-    for (const json& detection : detections_json(*found)) {
+    for (const json& detection : detections_json(found->labels)) {
       const NamedBox box{detection["x0"], detection["y0"], detection["x1"], detection["y1"],
                          detection["label"].get<std::string>()};
       const bool known = std::any_of(labeled.begin(), labeled.end(), [&](const NamedBox& existing) {
@@ -723,7 +724,7 @@ struct UiServer::Impl {
     answer_json(response, {{"model", served->first},
                            {"width", found->width},
                            {"height", found->height},
-                           {"labels", detections_json(*found)},
+                           {"labels", detections_json(found->labels)},
                            {"milliseconds", found->timings.decode_ms + found->timings.preprocess_ms +
                                                 found->timings.network_ms + found->timings.postprocess_ms}});
   }
@@ -736,15 +737,7 @@ struct UiServer::Impl {
     if (!frames) return answer_error(response, frames.error());
     json out = json::array();
     for (const TriedFrame& frame : *frames) {
-      json labels = json::array();
-      for (const CustomLabel& label : frame.labels) {
-        labels.push_back({{"label", label.name},
-                          {"confidence", label.confidence},
-                          {"x0", label.pixel_box.x0},
-                          {"y0", label.pixel_box.y0},
-                          {"x1", label.pixel_box.x1},
-                          {"y1", label.pixel_box.y1}});
-      }
+      const json labels = detections_json(frame.labels);
       const std::span<const std::uint8_t> jpeg(reinterpret_cast<const std::uint8_t*>(frame.jpeg.data()),
                                                frame.jpeg.size());
       out.push_back({{"time_s", frame.time_s},
