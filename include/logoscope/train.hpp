@@ -46,6 +46,7 @@ struct TrainOptions {
   /// given. Without `test` or `train`, the test set (and so the thresholds) is generated too.
   std::vector<std::string> references;
   int reference_scenes = 3000;  ///< generated training scenes (~0.3 MB of memory each)
+  int reference_test_scenes = 300;  ///< generated test scenes, when neither test nor train is given
   bool reference_name_lockups = false;  ///< also draw icon-shaped references with the label's words beside them
   double time_budget_s = 300;          ///< wall-clock training time
   std::int64_t steps = 0;              ///< > 0: this many steps instead of the time budget

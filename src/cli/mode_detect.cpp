@@ -2,6 +2,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -16,19 +17,22 @@
 
 #include "api/custom_labels.hpp"
 #include "cli/cli_app.hpp"
-#include "dataset/image_inputs.hpp"
 #include "cli/modes.hpp"
 #include "storage/output_folder.hpp"
 #include "storage/prefetch.hpp"
 #include "storage/storage.hpp"
 #include "core/progress.hpp"
 #include "core/text.hpp"
+#include "dataset/image_inputs.hpp"
 #include "imageio/image_io.hpp"
 #include "infer/tiling.hpp"
 #include "library/model_impl.hpp"
 #include "logoscope/detect.hpp"
+#include "logoscope/train.hpp"
+#include "marks/reference_marks.hpp"
 #include "model/base_model.hpp"
 #include "render/annotate.hpp"
+#include "train/console_progress.hpp"
 
 namespace fs = std::filesystem;
 
@@ -39,6 +43,10 @@ namespace {
 struct DetectArgs {
   std::string model;
   bool any_logo = false;
+  std::vector<std::string> references;  ///< a quick look: a model trained from these files first
+  std::string reference_time = "60s";
+  std::int64_t reference_steps = 0;
+  std::string keep_model;
   std::vector<std::string> inputs;
   double min_confidence = -1;
   std::size_t max_results = 0;
@@ -166,15 +174,69 @@ std::vector<Detection> as_detections(const DetectResult& result) {
   return detections;
 }
 
-std::string model_directory(const DetectArgs& args) {
+// A folder removed when the run ends, however it ends (the quick model of --reference).
+class TemporaryFolder {
+ public:
+  TemporaryFolder() {
+    std::string pattern = (fs::temp_directory_path() / "logoscope-reference-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw Failure(Error{ErrorCode::kIo, fmt::format("cannot create a temporary folder under {}",
+                                                      fs::temp_directory_path().string())});
+    }
+    path_ = pattern;
+  }
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+  ~TemporaryFolder() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// --reference: trains a one-shot model from the logo files for --reference-time (no photo, generated
+// scenes only, thresholds from generated test scenes) into --keep-model or a temporary folder.
+std::string train_quick_model(const DetectArgs& args, const CommonOptions& common,
+                              std::optional<TemporaryFolder>& temporary) {
+  TrainOptions options;
+  options.references = args.references;
+  options.time_budget_s = value_or_throw(dataset::parse_duration(args.reference_time));
+  options.steps = args.reference_steps;
+  // Enough for a minute's steps; generating and testing them is part of the wait.
+  options.reference_scenes = 800;
+  options.reference_test_scenes = 100;
+  options.context.threads = args.threads;
+  if (args.keep_model.empty()) {
+    temporary.emplace();
+    options.out = (fs::path(temporary->path()) / "model").string();
+  } else {
+    options.out = args.keep_model;
+    options.overwrite = args.overwrite;
+  }
+  spdlog::info("--reference: training a quick one-shot model ({}) into {}",
+               options.steps > 0 ? fmt::format("{} steps", options.steps) : fmt::format("{:.0f} s", options.time_budget_s),
+               options.out);
+  value_or_throw(logoscope::train_model(options, train::console_progress(!common.quiet)));
+  return options.out;
+}
+
+std::string model_directory(const DetectArgs& args, const CommonOptions& common,
+                            std::optional<TemporaryFolder>& temporary) {
+  const int sources = (args.model.empty() ? 0 : 1) + (args.any_logo ? 1 : 0) + (args.references.empty() ? 0 : 1);
+  if (sources > 1) {
+    throw Failure(Error{ErrorCode::kInvalidArgument, "give one of --model, --any-logo and --reference, not several"});
+  }
+  if (!args.references.empty()) return train_quick_model(args, common, temporary);
   if (!args.any_logo) {
     if (args.model.empty()) {
-      throw Failure(Error{ErrorCode::kInvalidArgument, "give --model MODEL_DIR (or --any-logo for the built-in base model)"});
+      throw Failure(Error{ErrorCode::kInvalidArgument,
+                          "give --model MODEL_DIR (or --any-logo for the built-in base model, or --reference "
+                          "LOGO_FILE for a quick one-shot model)"});
     }
     return args.model;
-  }
-  if (!args.model.empty()) {
-    throw Failure(Error{ErrorCode::kInvalidArgument, "give either --model or --any-logo, not both"});
   }
   const auto base = model::find_builtin_base_model();
   if (!base) {
@@ -219,8 +281,14 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   for (const auto& input : inputs) input_paths.push_back(input.path);
   check_output(args.out, input_paths, args.overwrite, "--out");
   check_output(args.draw_dir, input_paths, args.overwrite, "--draw");
+  if (!args.keep_model.empty()) {
+    if (args.references.empty()) throw Failure(Error{ErrorCode::kInvalidArgument, "--keep-model goes with --reference"});
+    for (const auto& reference : args.references) input_paths.push_back(value_or_throw(marks::parse_reference_spec(reference)).path);
+    check_output(args.keep_model, input_paths, args.overwrite, "--keep-model");
+  }
 
-  const auto model = value_or_throw(Model::load(model_directory(args), model_options));
+  std::optional<TemporaryFolder> quick_model_folder;
+  const auto model = value_or_throw(Model::load(model_directory(args, common, quick_model_folder), model_options));
   const auto& labels = model->description().labels;
   Session session(model, {args.threads});
   if (auto checked = resolve_filter(model->description(), detect_options); !checked) {
@@ -335,11 +403,24 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
       "An unreadable image gets an \"error\" line and exit code 1 at the end; the run goes on.\n"
       "Example: logoscope detect --model model photos/ 'scans/*.tif' --min-confidence 50 --draw annotated/\n"
       "         logoscope detect --any-logo photos/ --draw annotated/   (any logo, no training)\n"
+      "         logoscope detect --reference Monster=monster.svg photos/ --draw annotated/   (a quick look:\n"
+      "           a one-shot model trained from the logo file for a minute first; train --reference for a real one)\n"
       "         find . -name '*.jpg' | logoscope detect --model model - --to csv --out found.csv");
   cmd->add_option("--model", args->model, "Model folder (from `logoscope train`)");
   cmd->add_flag("--any-logo", args->any_logo,
                 "No model of your own: find anything that looks like a logo or brand mark with the built-in\n"
                 "base model (one label, \"logo\"; models/base/MODEL_CARD.md)");
+  cmd->add_option("--reference", args->references,
+                  "A quick look without a saved model: a logo file ([LABEL=]FILE, SVG or PNG, repeatable, as for\n"
+                  "`train --reference`); a one-shot model is trained from it for --reference-time first.\n"
+                  "Its thresholds come from generated scenes; `train --reference --test` makes a better model")
+      ->allow_extra_args(false);  // one file per --reference: the images may follow it
+  cmd->add_option("--reference-time", args->reference_time,
+                  "With --reference: how long the quick model trains (\"60s\", \"3m\"; default 60s)");
+  cmd->add_option("--reference-steps", args->reference_steps,
+                  "With --reference: train this many steps instead (the same quick model on any machine)");
+  cmd->add_option("--keep-model", args->keep_model,
+                  "With --reference: save the quick model in this folder (use it later with --model)");
   cmd->add_option(
          "inputs", args->inputs,
          "Images, folders (recursive), glob patterns, .txt lists of paths, dataset files (manifest, COCO,\n"

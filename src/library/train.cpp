@@ -144,7 +144,7 @@ Result<TrainSummary> train_into_folder(const TrainOptions& options,
     scenes_config.seed = options.seed;
     const bool generated_test = inputs.test.samples.empty();
     if (generated_test) {
-      scenes_config.test_scenes = 300;
+      scenes_config.test_scenes = options.reference_test_scenes;
       spdlog::warn("no test set: the assumed thresholds come from {} generated scenes; give labeled photos (test) "
                    "for thresholds that fit your photos",
                    scenes_config.test_scenes);

@@ -319,7 +319,7 @@ TEST_F(DetectCliTest, AnyLogoRunsTheBaseModelAndNeedsOne) {
     EXPECT_TRUE(lines[0].contains("CustomLabels"));
     const auto both = run_logoscope({"detect", "--any-logo", "--model", model_, image(0)});
     EXPECT_EQ(both.exit_code, 2);
-    EXPECT_THAT(both.err, HasSubstr("not both"));
+    EXPECT_THAT(both.err, HasSubstr("not several"));
   }
   {
     const testing::ScopedEnv none("LOGOSCOPE_BASE_MODEL", "none");

@@ -1,7 +1,10 @@
 // One-shot training (`train --reference`): a detector learnt from a logo file alone finds that
 // logo in photos it never saw, made by another generator (synth/, the demo's), and not the other
-// logo in them; unusable references and missing inputs are refused clearly.
+// logo in them; unusable references and missing inputs are refused clearly; `detect --reference`
+// trains a quick model, detects with it and leaves nothing behind.
+#include <filesystem>
 #include <random>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -10,6 +13,7 @@
 #include "imageio/image_io.hpp"
 #include "logoscope/train.hpp"
 #include "support/cli_runner.hpp"
+#include "support/scoped_env.hpp"
 #include "support/temp_dir.hpp"
 #include "synth/synth_dataset.hpp"
 
@@ -80,6 +84,66 @@ TEST(OneShot, UnusableReferencesAndMissingInputsAreRefusedBeforeAnyWork) {
   const auto nothing = run_logoscope({"train", "--out", dir.file("m3")});
   EXPECT_NE(nothing.exit_code, 0);
   EXPECT_NE(nothing.err.find("--reference"), std::string::npos) << nothing.err;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  }
+  return lines;
+}
+
+TEST(OneShot, DetectWithAReferenceTrainsAQuickModelDetectsWithItAndCleansUp) {
+  testing::TempDir dir;
+  const auto demo = run_logoscope({"demo", "--out", dir.file("demo"), "--images", "8", "--no-train"});
+  ASSERT_EQ(demo.exit_code, 0) << demo.err;
+  const std::string reference = "acme=" + dir.file("demo/logos/acme.png");
+  const std::string manifest = dir.file("demo/dataset.manifest");
+  std::filesystem::create_directories(dir.file("tmp"));
+  const testing::ScopedEnv tmpdir("TMPDIR", dir.file("tmp"));
+  const auto tmp_is_empty = [&] { return std::filesystem::is_empty(dir.file("tmp")); };
+
+  // Kept: the same model as a folder, and `detect --model` on it answers exactly the same.
+  const auto quick = run_logoscope({"detect", "--reference", reference, "--reference-steps", "4", "--keep-model",
+                                    dir.file("kept"), manifest, "--min-confidence", "0"});
+  ASSERT_EQ(quick.exit_code, 0) << quick.err;
+  const auto lines = json_lines(quick.out);
+  ASSERT_EQ(lines.size(), 8U) << quick.out;
+  std::size_t found = 0;
+  for (const auto& line : lines) {
+    for (const auto& label : line["CustomLabels"]) {
+      EXPECT_EQ(label["Name"], "acme");
+      ++found;
+    }
+  }
+  EXPECT_GT(found, 0U) << "no box at all at confidence 0";
+  const auto info = nlohmann::json::parse(read_text(dir.file("kept/model.json")));
+  EXPECT_EQ(info["training"]["steps"], 4);
+  EXPECT_TRUE(info["training"]["one_shot"].is_object());
+  const auto again = run_logoscope({"detect", "--model", dir.file("kept"), manifest, "--min-confidence", "0"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, quick.out);
+  EXPECT_TRUE(tmp_is_empty());
+
+  // Not kept: trained in a temporary folder that is gone afterwards, on success and on failure.
+  const auto temporary =
+      run_logoscope({"detect", "--reference", reference, "--reference-steps", "1", dir.file("demo/images")});
+  EXPECT_EQ(temporary.exit_code, 0) << temporary.err;
+  EXPECT_EQ(json_lines(temporary.out).size(), 8U);
+  EXPECT_TRUE(tmp_is_empty());
+  const auto bad = run_logoscope({"detect", "--reference", dir.file("nope.svg"), manifest});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("nope.svg"), std::string::npos) << bad.err;
+  EXPECT_TRUE(tmp_is_empty());
+
+  const auto both = run_logoscope({"detect", "--reference", reference, "--model", dir.file("kept"), manifest});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("not several"), std::string::npos) << both.err;
+  const auto keep_alone = run_logoscope({"detect", "--model", dir.file("kept"), "--keep-model", dir.file("k2"), manifest});
+  EXPECT_EQ(keep_alone.exit_code, 2);
+  EXPECT_NE(keep_alone.err.find("--keep-model goes with --reference"), std::string::npos) << keep_alone.err;
 }
 
 }  // namespace
