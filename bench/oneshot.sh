@@ -17,8 +17,11 @@
 # Usage: bench/oneshot.sh [--brands "RedBull Nike"|all] [--budget SECONDS] [--seed N] [--out DIR]
 #                         [--only oneshot|labeled] [--icons DIR] [--steps N] [--dev]
 #                         [--train-args "ARGS"]   (more `logoscope train` options, both kinds)
-# Needs: build/bin/logoscope, the simple-icons package (scripts/fetch-marks.sh), the FlickrLogos-27
-# data under $LOGOSCOPE_BENCH_DATA (default ../shared/data), python3 (standard library only).
+#                         [--extra-reference FILE]  (one-shot: another file for the brand's label;
+#                                                    repeatable; with several brands, each gets it)
+# Needs: build/bin/logoscope (or $LOGOSCOPE_BIN), the simple-icons package (scripts/fetch-marks.sh),
+# the FlickrLogos-27 data under $LOGOSCOPE_BENCH_DATA (default ../shared/data), python3 (standard
+# library only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +34,7 @@ ICONS=""
 STEPS=0
 DEV=0
 TRAIN_ARGS=""
+EXTRA_REFS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --brands) BRANDS="$2"; shift 2 ;;
@@ -42,7 +46,8 @@ while [ $# -gt 0 ]; do
     --steps) STEPS="$2"; shift 2 ;;
     --dev) DEV=1; ONLY=oneshot; shift ;;
     --train-args) TRAIN_ARGS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --extra-reference) EXTRA_REFS+=("$2"); shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "oneshot.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -50,7 +55,7 @@ done
 DATA="${LOGOSCOPE_BENCH_DATA:-../shared/data}/flickrlogos27"
 [ -f "$DATA/train.manifest" ] || { echo "oneshot.sh: no FlickrLogos-27 data at $DATA (set LOGOSCOPE_BENCH_DATA)" >&2; exit 2; }
 [ -n "$ICONS" ] || ICONS="$(scripts/fetch-marks.sh)"
-LOGOSCOPE=build/bin/logoscope
+LOGOSCOPE="${LOGOSCOPE_BIN:-build/bin/logoscope}"   # a copy keeps a long run safe from rebuilds
 [ -x "$LOGOSCOPE" ] || { echo "oneshot.sh: build first ($LOGOSCOPE missing)" >&2; exit 2; }
 
 # FlickrLogos-27 brands that simple-icons (16.37.0) draws: brand=slug.
@@ -108,6 +113,7 @@ EOF
     rm -rf "$M"
     if [ "$kind" = oneshot ]; then
       SOURCE=(--reference "$BRAND=$ICONS/$slug.svg")
+      for extra in "${EXTRA_REFS[@]}"; do SOURCE+=(--reference "$BRAND=$extra"); done
     else
       SOURCE=(--train "$W/train.manifest")
     fi
