@@ -44,7 +44,7 @@ struct DetectArgs {
   std::string model;
   bool any_logo = false;
   std::vector<std::string> references;  ///< a quick look: a model trained from these files first
-  std::string reference_time = "60s";
+  std::string reference_time;  ///< empty: 60 s
   std::int64_t reference_steps = 0;
   std::string keep_model;
   std::vector<std::string> inputs;
@@ -178,10 +178,12 @@ std::vector<Detection> as_detections(const DetectResult& result) {
 class TemporaryFolder {
  public:
   TemporaryFolder() {
-    std::string pattern = (fs::temp_directory_path() / "logoscope-reference-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw Failure(Error{ErrorCode::kIo, fmt::format("cannot create a temporary folder under {}",
-                                                      fs::temp_directory_path().string())});
+    std::error_code ec;
+    const fs::path parent = fs::temp_directory_path(ec);
+    std::string pattern = (parent / "logoscope-reference-XXXXXX").string();
+    if (ec || ::mkdtemp(pattern.data()) == nullptr) {
+      throw Failure(Error{ErrorCode::kIo, fmt::format("cannot create a temporary folder under {} (TMPDIR)",
+                                                      ec ? "the temporary directory" : parent.string())});
     }
     path_ = pattern;
   }
@@ -203,7 +205,9 @@ std::string train_quick_model(const DetectArgs& args, const CommonOptions& commo
                               std::optional<TemporaryFolder>& temporary) {
   TrainOptions options;
   options.references = args.references;
-  options.time_budget_s = value_or_throw(dataset::parse_duration(args.reference_time));
+  auto seconds = dataset::parse_duration(args.reference_time.empty() ? "60s" : args.reference_time);
+  if (!seconds) throw Failure(Error{seconds.error().code, "--reference-time: " + seconds.error().message});
+  options.time_budget_s = *seconds;
   options.steps = args.reference_steps;
   // Enough for a minute's steps; generating and testing them is part of the wait.
   options.reference_scenes = 800;
@@ -221,6 +225,38 @@ std::string train_quick_model(const DetectArgs& args, const CommonOptions& commo
                options.out);
   value_or_throw(logoscope::train_model(options, train::console_progress(!common.quiet)));
   return options.out;
+}
+
+// The --reference options, checked before the minute of training: they go together, --keep-model
+// is a local folder apart from the other outputs, and --labels names reference labels.
+void check_reference_options(const DetectArgs& args, std::vector<std::string> input_paths) {
+  const auto refuse = [](const std::string& message) { throw Failure(Error{ErrorCode::kInvalidArgument, message}); };
+  if (args.references.empty()) {
+    if (!args.keep_model.empty()) refuse("--keep-model goes with --reference");
+    if (!args.reference_time.empty() || args.reference_steps > 0) refuse("--reference-time and --reference-steps go with --reference");
+    return;
+  }
+  std::vector<std::string> reference_labels;
+  for (const auto& reference : args.references) {
+    auto spec = value_or_throw(marks::parse_reference_spec(reference));
+    input_paths.push_back(spec.path);
+    reference_labels.push_back(spec.label);
+  }
+  for (const auto& label : args.labels) {
+    if (std::find(reference_labels.begin(), reference_labels.end(), label) == reference_labels.end()) {
+      refuse(fmt::format("--labels: {} is not a label of the references ({})", label, fmt::join(reference_labels, ", ")));
+    }
+  }
+  if (args.keep_model.empty()) return;
+  if (storage::is_remote(args.keep_model)) refuse("--keep-model: give a local folder (copy it to S3 afterwards)");
+  std::error_code ec;
+  const auto keep = fs::weakly_canonical(args.keep_model, ec);
+  for (const auto* other : {&args.out, &args.draw_dir}) {
+    if (!other->empty() && !storage::is_remote(*other) && fs::weakly_canonical(*other, ec) == keep) {
+      refuse(fmt::format("--keep-model {} is also --out or --draw: give the model its own folder", args.keep_model));
+    }
+  }
+  check_output(args.keep_model, input_paths, args.overwrite, "--keep-model");
 }
 
 std::string model_directory(const DetectArgs& args, const CommonOptions& common,
@@ -281,11 +317,7 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   for (const auto& input : inputs) input_paths.push_back(input.path);
   check_output(args.out, input_paths, args.overwrite, "--out");
   check_output(args.draw_dir, input_paths, args.overwrite, "--draw");
-  if (!args.keep_model.empty()) {
-    if (args.references.empty()) throw Failure(Error{ErrorCode::kInvalidArgument, "--keep-model goes with --reference"});
-    for (const auto& reference : args.references) input_paths.push_back(value_or_throw(marks::parse_reference_spec(reference)).path);
-    check_output(args.keep_model, input_paths, args.overwrite, "--keep-model");
-  }
+  check_reference_options(args, input_paths);
 
   std::optional<TemporaryFolder> quick_model_folder;
   const auto model = value_or_throw(Model::load(model_directory(args, common, quick_model_folder), model_options));
@@ -418,7 +450,8 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
   cmd->add_option("--reference-time", args->reference_time,
                   "With --reference: how long the quick model trains (\"60s\", \"3m\"; default 60s)");
   cmd->add_option("--reference-steps", args->reference_steps,
-                  "With --reference: train this many steps instead (the same quick model on any machine)");
+                  "With --reference: train this many steps instead (the same quick model on any machine)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--keep-model", args->keep_model,
                   "With --reference: save the quick model in this folder (use it later with --model)");
   cmd->add_option(

@@ -145,8 +145,8 @@ Result<TrainSummary> train_into_folder(const TrainOptions& options,
     const bool generated_test = inputs.test.samples.empty();
     if (generated_test) {
       scenes_config.test_scenes = options.reference_test_scenes;
-      spdlog::warn("no test set: the assumed thresholds come from {} generated scenes; give labeled photos (test) "
-                   "for thresholds that fit your photos",
+      spdlog::warn("no test set: the assumed thresholds come from {} generated scenes; a few labeled photos as "
+                   "the test set (train --test) give thresholds that fit your photos",
                    scenes_config.test_scenes);
     }
     auto scenes = oneshot::make_reference_scenes(scenes_config, inputs.train.labels,

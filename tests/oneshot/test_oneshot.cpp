@@ -125,7 +125,6 @@ TEST(OneShot, DetectWithAReferenceTrainsAQuickModelDetectsWithItAndCleansUp) {
   const auto again = run_logoscope({"detect", "--model", dir.file("kept"), manifest, "--min-confidence", "0"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(again.out, quick.out);
-  EXPECT_TRUE(tmp_is_empty());
 
   // Not kept: trained in a temporary folder that is gone afterwards, on success and on failure.
   const auto temporary =
@@ -133,6 +132,12 @@ TEST(OneShot, DetectWithAReferenceTrainsAQuickModelDetectsWithItAndCleansUp) {
   EXPECT_EQ(temporary.exit_code, 0) << temporary.err;
   EXPECT_EQ(json_lines(temporary.out).size(), 8U);
   EXPECT_TRUE(tmp_is_empty());
+  {  // …and the temporary folder is made under TMPDIR (so the checks above look in the right place).
+    const testing::ScopedEnv missing("TMPDIR", dir.file("no-such-folder"));
+    const auto nowhere = run_logoscope({"detect", "--reference", reference, manifest});
+    EXPECT_NE(nowhere.exit_code, 0);
+    EXPECT_NE(nowhere.err.find("cannot create a temporary folder"), std::string::npos) << nowhere.err;
+  }
   const auto bad = run_logoscope({"detect", "--reference", dir.file("nope.svg"), manifest});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("nope.svg"), std::string::npos) << bad.err;
@@ -141,6 +146,16 @@ TEST(OneShot, DetectWithAReferenceTrainsAQuickModelDetectsWithItAndCleansUp) {
   const auto both = run_logoscope({"detect", "--reference", reference, "--model", dir.file("kept"), manifest});
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.err.find("not several"), std::string::npos) << both.err;
+  const auto bad_label = run_logoscope({"detect", "--reference", reference, "--labels", "acne", "--", manifest});
+  EXPECT_EQ(bad_label.exit_code, 2);
+  EXPECT_NE(bad_label.err.find("acne is not a label of the references (acme)"), std::string::npos) << bad_label.err;
+  const auto same_folder = run_logoscope(
+      {"detect", "--reference", reference, "--keep-model", dir.file("d"), "--draw", dir.file("d"), manifest});
+  EXPECT_EQ(same_folder.exit_code, 2);
+  EXPECT_NE(same_folder.err.find("give the model its own folder"), std::string::npos) << same_folder.err;
+  const auto time_alone = run_logoscope({"detect", "--model", dir.file("kept"), "--reference-time", "2m", manifest});
+  EXPECT_EQ(time_alone.exit_code, 2);
+  EXPECT_NE(time_alone.err.find("go with --reference"), std::string::npos) << time_alone.err;
   const auto keep_alone = run_logoscope({"detect", "--model", dir.file("kept"), "--keep-model", dir.file("k2"), manifest});
   EXPECT_EQ(keep_alone.exit_code, 2);
   EXPECT_NE(keep_alone.err.find("--keep-model goes with --reference"), std::string::npos) << keep_alone.err;
