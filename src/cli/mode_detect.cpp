@@ -2,7 +2,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -21,6 +20,7 @@
 #include "storage/output_folder.hpp"
 #include "storage/prefetch.hpp"
 #include "storage/storage.hpp"
+#include "core/files.hpp"
 #include "core/progress.hpp"
 #include "core/text.hpp"
 #include "dataset/image_inputs.hpp"
@@ -177,16 +177,7 @@ std::vector<Detection> as_detections(const DetectResult& result) {
 // A folder removed when the run ends, however it ends (the quick model of --reference).
 class TemporaryFolder {
  public:
-  TemporaryFolder() {
-    std::error_code ec;
-    const fs::path parent = fs::temp_directory_path(ec);
-    std::string pattern = (parent / "logoscope-reference-XXXXXX").string();
-    if (ec || ::mkdtemp(pattern.data()) == nullptr) {
-      throw Failure(Error{ErrorCode::kIo, fmt::format("cannot create a temporary folder under {} (TMPDIR)",
-                                                      ec ? "the temporary directory" : parent.string())});
-    }
-    path_ = pattern;
-  }
+  TemporaryFolder() : path_(value_or_throw(make_temporary_folder("logoscope-reference"))) {}
   TemporaryFolder(const TemporaryFolder&) = delete;
   TemporaryFolder& operator=(const TemporaryFolder&) = delete;
   ~TemporaryFolder() {

@@ -1,12 +1,15 @@
 #include "core/files.hpp"
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <system_error>
 
 #include <unistd.h>
+
+#include <fmt/format.h>
 
 namespace fs = std::filesystem;
 
@@ -66,6 +69,17 @@ Status check_output_folder(const std::string& dir, bool overwrite) {
   if (std::filesystem::is_directory(dir, error) && std::filesystem::is_empty(dir, error)) return Ok{};
   return Error{ErrorCode::kInvalidArgument,
                dir + " already exists and is not an empty folder (--overwrite to write into it)"};
+}
+
+Result<std::string> make_temporary_folder(const std::string& prefix) {
+  std::error_code ec;
+  const fs::path parent = fs::temp_directory_path(ec);
+  if (ec) return Error{ErrorCode::kIo, "cannot create a temporary folder: the temporary directory (TMPDIR) is unusable"};
+  std::string pattern = (parent / (prefix + "-XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return Error{ErrorCode::kIo, fmt::format("cannot create a temporary folder under {} (TMPDIR)", parent.string())};
+  }
+  return pattern;
 }
 
 }  // namespace logoscope

@@ -29,4 +29,8 @@ Status write_file_atomically(const std::string& path, std::string_view content);
 /// `overwrite`; it need not exist yet. Nothing is created.
 Status check_output_folder(const std::string& dir, bool overwrite);
 
+/// Creates a fresh, empty folder `PREFIX-XXXXXX` in the system's temporary folder (TMPDIR, else
+/// /tmp) and returns its path; the caller removes it. Errors: kIo naming where it tried.
+Result<std::string> make_temporary_folder(const std::string& prefix);
+
 }  // namespace logoscope

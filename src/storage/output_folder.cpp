@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/files.hpp"
 #include "core/paths.hpp"
 #include "core/thread_pool.hpp"
 #include "storage/s3_uri.hpp"
@@ -34,12 +35,9 @@ OutputFolder::~OutputFolder() {
 Result<OutputFolder> OutputFolder::open(const std::string& destination) {
   if (!is_s3_uri(destination)) return OutputFolder(destination, destination, false);
   if (auto location = parse_s3_uri(destination); !location) return location.error();
-  std::string pattern = (fs::temp_directory_path() / "logoscope-out-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    return Error{ErrorCode::kIo, fmt::format("{}: cannot create a local staging folder in {}", destination,
-                                             fs::temp_directory_path().string())};
-  }
-  return OutputFolder(destination, pattern, true);
+  auto staging = make_temporary_folder("logoscope-out");
+  if (!staging) return Error{ErrorCode::kIo, fmt::format("{}: staging it locally: {}", destination, staging.error().message)};
+  return OutputFolder(destination, *staging, true);
 }
 
 Status OutputFolder::publish(const std::vector<std::string>& last) {

@@ -106,9 +106,9 @@ class ScratchFolder {
   Result<std::string> path() {
     std::lock_guard lock(mutex_);
     if (path_.empty()) {
-      std::string pattern = (fs::temp_directory_path() / "logoscope-s3-XXXXXX").string();
-      if (::mkdtemp(pattern.data()) == nullptr) return Error{ErrorCode::kIo, "cannot create a temporary folder for downloads"};
-      path_ = pattern;
+      auto folder = make_temporary_folder("logoscope-s3");
+      if (!folder) return Error{ErrorCode::kIo, "downloads: " + folder.error().message};
+      path_ = *folder;
     }
     return path_;
   }

@@ -22,6 +22,7 @@ namespace logoscope::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::json_lines;
 using testing::read_text;
 using testing::run_logoscope;
 namespace fs = std::filesystem;
@@ -32,12 +33,6 @@ std::vector<std::string> lines_of(const std::string& text) {
   std::string line;
   while (std::getline(in, line)) lines.push_back(line);
   return lines;
-}
-
-std::vector<nlohmann::json> json_lines(const std::string& text) {
-  std::vector<nlohmann::json> records;
-  for (const auto& line : lines_of(text)) records.push_back(nlohmann::json::parse(line));
-  return records;
 }
 
 // Splits one CSV row (RFC 4180 quoting).

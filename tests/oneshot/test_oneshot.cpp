@@ -4,7 +4,6 @@
 // trains a quick model, detects with it and leaves nothing behind.
 #include <filesystem>
 #include <random>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -21,6 +20,7 @@ namespace logoscope {
 namespace {
 
 using testing::read_text;
+using testing::json_lines;
 using testing::run_logoscope;
 
 TEST(OneShot, LearnsALogoFromItsFileAloneAndFindsItInUnseenPhotos) {
@@ -84,15 +84,6 @@ TEST(OneShot, UnusableReferencesAndMissingInputsAreRefusedBeforeAnyWork) {
   const auto nothing = run_logoscope({"train", "--out", dir.file("m3")});
   EXPECT_NE(nothing.exit_code, 0);
   EXPECT_NE(nothing.err.find("--reference"), std::string::npos) << nothing.err;
-}
-
-std::vector<nlohmann::json> json_lines(const std::string& text) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  }
-  return lines;
 }
 
 TEST(OneShot, DetectWithAReferenceTrainsAQuickModelDetectsWithItAndCleansUp) {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace logoscope::testing {
 
 struct CliRun {
@@ -17,5 +19,8 @@ CliRun run_logoscope(std::vector<std::string> args);
 
 /// The whole file ("" when it cannot be read).
 std::string read_text(const std::string& path);
+
+/// One JSON value per non-empty line (detect's JSON Lines output); throws on a malformed line.
+std::vector<nlohmann::json> json_lines(const std::string& text);
 
 }  // namespace logoscope::testing
