@@ -1,7 +1,6 @@
 #include "storage/output_folder.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 
 #include <fmt/format.h>
