@@ -1,5 +1,7 @@
 #include "core/text.hpp"
 
+#include <ctime>
+
 namespace logoscope {
 
 std::string count_of(std::size_t count, std::string_view singular, std::string_view plural) {
@@ -23,6 +25,14 @@ std::string csv_field(std::string_view text) {
     quoted += c;
   }
   return quoted + "\"";
+}
+
+std::string utc_time_text(std::time_t seconds, const char* strftime_format) {
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[64];
+  const std::size_t length = std::strftime(text, sizeof text, strftime_format, &utc);
+  return std::string(text, length);
 }
 
 }  // namespace logoscope

@@ -17,6 +17,8 @@
 #include <tinyxml2.h>
 
 #include "core/sha256.hpp"
+#include "storage/aws_credentials.hpp"
+#include "storage/http.hpp"
 
 namespace logoscope::storage {
 
@@ -33,27 +35,6 @@ std::string unquote(std::string text) {
   return text;
 }
 
-// One curl handle per thread, reset before each request; its connection cache survives resets.
-struct ThreadCurl {
-  CURL* handle = nullptr;
-  ThreadCurl() {
-    static std::once_flag global_init;
-    std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    handle = curl_easy_init();
-  }
-  ~ThreadCurl() {
-    if (handle != nullptr) curl_easy_cleanup(handle);
-  }
-  ThreadCurl(const ThreadCurl&) = delete;
-  ThreadCurl& operator=(const ThreadCurl&) = delete;
-};
-
-CURL* thread_curl() {
-  thread_local ThreadCurl curl;
-  curl_easy_reset(curl.handle);
-  return curl.handle;
-}
-
 struct UploadCursor {
   std::string_view data;
   std::size_t offset = 0;
@@ -65,28 +46,6 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
   std::memcpy(buffer, cursor->data.data() + cursor->offset, n);
   cursor->offset += n;
   return n;
-}
-
-std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
-
-std::size_t write_header(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* headers = static_cast<std::vector<std::pair<std::string, std::string>>*>(user);
-  std::string_view line(data, size * count);
-  const auto colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    std::string name(line.substr(0, colon));
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
-    headers->emplace_back(std::move(name), std::string(value));
-  } else if (line.rfind("HTTP/", 0) == 0) {
-    headers->clear();  // a new response (after 100 Continue or a redirect)
-  }
-  return size * count;
 }
 
 struct XmlError {
@@ -155,6 +114,8 @@ struct S3Client::Response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   int attempts = 1;
+  S3Credentials credentials;                ///< what the request was signed with
+  std::optional<Error> credentials_error;  ///< set when there were none to sign with
 
   [[nodiscard]] std::string header(const std::string& name) const {
     for (const auto& [key, value] : headers) {
@@ -162,10 +123,21 @@ struct S3Client::Response {
     }
     return "";
   }
-  [[nodiscard]] bool ok() const { return curl == CURLE_OK && status >= 200 && status < 300; }
+  [[nodiscard]] bool ok() const {
+    return !credentials_error && curl == CURLE_OK && status >= 200 && status < 300;
+  }
 };
 
-S3Client::S3Client(S3Settings settings) : settings_(std::move(settings)) {}
+S3Client::S3Client(S3Settings settings)
+    : settings_(std::move(settings)), credentials_(std::make_shared<CredentialCache>(settings_)) {}
+
+Result<S3Credentials> S3Client::credentials() const { return credentials_->get(); }
+
+Status S3Client::ensure_credentials(const std::string& what) const {
+  auto credentials = credentials_->get();
+  if (!credentials) return Error{credentials.error().code, what + ": " + credentials.error().message};
+  return Ok{};
+}
 
 std::string S3Client::url_for(const std::string& bucket, const std::string& key, const std::string& query) const {
   const auto scheme_end = settings_.endpoint.find("://");
@@ -191,9 +163,15 @@ std::string S3Client::url_for(const std::string& bucket, const std::string& key,
 
 S3Client::Response S3Client::perform(const Request& request) const {
   Response response;
-  CURL* curl = thread_curl();
+  auto signing = credentials_->get();
+  if (!signing) {
+    response.credentials_error = signing.error();
+    return response;
+  }
+  response.credentials = std::move(*signing);
+  const auto& credentials = response.credentials;
+  CURL* curl = http::thread_curl();
   const std::string url = url_for(request.bucket, request.key, request.query);
-  const auto& credentials = *settings_.credentials;
   const std::string sigv4 = fmt::format("aws:amz:{}:s3", settings_.region);
 
   curl_slist* headers = nullptr;
@@ -214,9 +192,9 @@ S3Client::Response S3Client::perform(const Request& request) const {
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout_s * 1000));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(std::lround(settings_.stall_timeout_s))));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http::write_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, write_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, http::write_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "logoscope");
   if (request.head) {
@@ -255,6 +233,7 @@ S3Client::Response S3Client::perform_with_retries(const Request& request) const 
   for (int attempt = 1;; ++attempt) {
     response = perform(request);
     response.attempts = attempt;
+    if (response.credentials_error) return response;
     bool retry = false;
     std::string why;
     if (response.curl != CURLE_OK) {
@@ -282,6 +261,9 @@ S3Client::Response S3Client::perform_with_retries(const Request& request) const 
 Error S3Client::error_for(const Request& request, const Response& response) const {
   const std::string what = request.what();
   const std::string tries = response.attempts > 1 ? fmt::format(" (after {} attempts)", response.attempts) : "";
+  if (response.credentials_error) {
+    return Error{response.credentials_error->code, what + ": " + response.credentials_error->message};
+  }
   if (response.curl != CURLE_OK) {
     return Error{ErrorCode::kIo, fmt::format("{}: no answer from the S3 endpoint {}: {}{}", what, settings_.endpoint,
                                              response.curl_message, tries)};
@@ -289,7 +271,7 @@ Error S3Client::error_for(const Request& request, const Response& response) cons
   const auto xml = parse_error_xml(response.body);
   const std::string code = xml ? xml->code : "";
   const std::string server_says = xml && !xml->message.empty() ? ": " + xml->message : "";
-  const auto& credentials = *settings_.credentials;
+  const auto& credentials = response.credentials;
   if (response.status == 404) {
     if (code == "NoSuchBucket") {
       return Error{ErrorCode::kNotFound,
@@ -325,20 +307,8 @@ Error S3Client::error_for(const Request& request, const Response& response) cons
                                            code.empty() ? "" : " " + code, server_says, tries)};
 }
 
-namespace {
-
-Status missing_credentials(const S3Settings& settings, const std::string& what) {
-  if (settings.credentials) return Ok{};
-  return Error{ErrorCode::kAccessDenied,
-               fmt::format("{}: no AWS credentials found (looked at {}); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-                           "or write them to ~/.aws/credentials",
-                           what, settings.credentials_searched)};
-}
-
-}  // namespace
-
 Result<std::string> S3Client::get(const S3Location& location, std::string* etag) const {
-  if (auto ok = missing_credentials(settings_, to_s3_uri(location)); !ok) return ok.error();
+  if (auto ok = ensure_credentials(to_s3_uri(location)); !ok) return ok.error();
   Request request;
   request.bucket = location.bucket;
   request.key = location.key;
@@ -349,7 +319,7 @@ Result<std::string> S3Client::get(const S3Location& location, std::string* etag)
 }
 
 Result<std::string> S3Client::get_range(const S3Location& location, std::uint64_t offset, std::uint64_t length) const {
-  if (auto ok = missing_credentials(settings_, to_s3_uri(location)); !ok) return ok.error();
+  if (auto ok = ensure_credentials(to_s3_uri(location)); !ok) return ok.error();
   if (length == 0) return std::string();
   Request request;
   request.bucket = location.bucket;
@@ -365,7 +335,7 @@ Result<std::string> S3Client::get_range(const S3Location& location, std::uint64_
 }
 
 Result<std::optional<S3ObjectInfo>> S3Client::head(const S3Location& location) const {
-  if (auto ok = missing_credentials(settings_, to_s3_uri(location)); !ok) return ok.error();
+  if (auto ok = ensure_credentials(to_s3_uri(location)); !ok) return ok.error();
   Request request;
   request.method = "HEAD";
   request.head = true;
@@ -382,7 +352,7 @@ Result<std::optional<S3ObjectInfo>> S3Client::head(const S3Location& location) c
 }
 
 Status S3Client::put(const S3Location& location, std::string_view body) const {
-  if (auto ok = missing_credentials(settings_, to_s3_uri(location)); !ok) return ok.error();
+  if (auto ok = ensure_credentials(to_s3_uri(location)); !ok) return ok.error();
   if (body.size() > settings_.multipart_threshold) {
     return put_in_parts(location, body.size(), [body](std::uint64_t offset, std::size_t length) -> Result<std::string> {
       return std::string(body.substr(static_cast<std::size_t>(offset), length));
@@ -400,7 +370,7 @@ Status S3Client::put(const S3Location& location, std::string_view body) const {
 }
 
 Status S3Client::put_file(const S3Location& location, const std::string& local_path) const {
-  if (auto ok = missing_credentials(settings_, to_s3_uri(location)); !ok) return ok.error();
+  if (auto ok = ensure_credentials(to_s3_uri(location)); !ok) return ok.error();
   std::ifstream in(local_path, std::ios::binary | std::ios::ate);
   if (!in) return Error{ErrorCode::kNotFound, fmt::format("{}: cannot open for reading", local_path)};
   const auto size = static_cast<std::uint64_t>(in.tellg());
@@ -498,7 +468,7 @@ Status S3Client::put_in_parts(const S3Location& location, std::uint64_t size,
 
 Result<std::vector<S3ObjectInfo>> S3Client::list(const std::string& bucket, const std::string& prefix,
                                                  std::size_t limit) const {
-  if (auto ok = missing_credentials(settings_, "s3://" + bucket + "/" + prefix); !ok) return ok.error();
+  if (auto ok = ensure_credentials("s3://" + bucket + "/" + prefix); !ok) return ok.error();
   std::vector<S3ObjectInfo> objects;
   std::string token;
   for (;;) {
@@ -550,7 +520,7 @@ Result<std::vector<S3ObjectInfo>> S3Client::list(const std::string& bucket, cons
 }
 
 Status S3Client::remove(const S3Location& location) const {
-  if (auto ok = missing_credentials(settings_, to_s3_uri(location)); !ok) return ok.error();
+  if (auto ok = ensure_credentials(to_s3_uri(location)); !ok) return ok.error();
   Request request;
   request.method = "DELETE";
   request.bucket = location.bucket;

@@ -4,11 +4,16 @@
 // Works with AWS and with S3-compatible servers (Ceph RGW, MinIO, s3rver, …) in path-style or
 // virtual-hosted addressing (storage/s3_config.hpp).
 //
+// Credentials: static ones, or temporary ones fetched when the first request needs them and
+// refreshed before they expire (storage/s3_config.hpp), so a long-lived client keeps working.
+//
 // Thread safety: every method may be called from many threads at once; each thread reuses its
 // own curl handle (and so its connections).
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +24,8 @@
 #include "storage/s3_uri.hpp"
 
 namespace logoscope::storage {
+
+class CredentialCache;
 
 struct S3ObjectInfo {
   std::string key;
@@ -40,6 +47,12 @@ class S3Client {
   explicit S3Client(S3Settings settings);
 
   [[nodiscard]] const S3Settings& settings() const { return settings_; }
+
+  /// The credentials requests are signed with now: the static ones, or those fetched from the
+  /// settings' provider on first use and refreshed shortly before they expire (see
+  /// CredentialCache in aws_credentials.hpp). Errors (kAccessDenied): none found, or the source
+  /// failed; the message names the source and says what to do.
+  [[nodiscard]] Result<S3Credentials> credentials() const;
 
   /// The whole object. `etag` receives its ETag when not null. Errors: kNotFound (no such key
   /// or bucket), kAccessDenied (refused credentials, signature or clock), kIo (the server kept
@@ -70,6 +83,7 @@ class S3Client {
  private:
   struct Request;
   struct Response;
+  Status ensure_credentials(const std::string& what) const;
   Response perform(const Request& request) const;
   Response perform_with_retries(const Request& request) const;
   std::string url_for(const std::string& bucket, const std::string& key, const std::string& query) const;
@@ -78,6 +92,7 @@ class S3Client {
                       const std::function<Result<std::string>(std::uint64_t, std::size_t)>& read_part) const;
 
   S3Settings settings_;
+  std::shared_ptr<const CredentialCache> credentials_;
 };
 
 }  // namespace logoscope::storage

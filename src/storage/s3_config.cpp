@@ -1,86 +1,19 @@
 #include "storage/s3_config.hpp"
 
+#include <cctype>
 #include <cstdlib>
-#include <fstream>
-#include <map>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "storage/aws_credentials.hpp"
 
 namespace logoscope::storage {
 
 namespace {
 
-std::string trim(std::string text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
-
 std::string lower(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
-}
-
-// An AWS INI file: section -> key -> value. A key with an empty value followed by indented
-// lines ("s3 =\n  addressing_style = path") stores those lines as "s3.addressing_style".
-using IniFile = std::map<std::string, std::map<std::string, std::string>>;
-
-Result<std::optional<IniFile>> read_ini(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::optional<IniFile>{};
-  IniFile ini;
-  std::string section;
-  std::string nested;  // the key of the block an indented line belongs to
-  std::string line;
-  int line_number = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
-    const bool indented = !line.empty() && (line[0] == ' ' || line[0] == '\t');
-    const std::string text = trim(line);
-    if (text.empty() || text[0] == '#' || text[0] == ';') continue;
-    if (text.front() == '[') {
-      if (text.back() != ']') {
-        return Error{ErrorCode::kParse, fmt::format("{}:{}: section header without a closing ']'", path, line_number)};
-      }
-      section = trim(text.substr(1, text.size() - 2));
-      nested.clear();
-      continue;
-    }
-    const auto equals = text.find('=');
-    if (equals == std::string::npos) {
-      return Error{ErrorCode::kParse, fmt::format("{}:{}: expected 'name = value', found \"{}\"", path, line_number, text)};
-    }
-    const std::string key = lower(trim(text.substr(0, equals)));
-    const std::string value = trim(text.substr(equals + 1));
-    if (indented && !nested.empty()) {
-      ini[section][nested + "." + key] = value;
-      continue;
-    }
-    nested = value.empty() ? key : "";
-    ini[section][key] = value;
-  }
-  return std::optional<IniFile>{std::move(ini)};
-}
-
-std::string home_file(const EnvLookup& env, const char* variable, const char* relative) {
-  if (auto set = env(variable)) return *set;
-  const auto home = env("HOME");
-  return (home ? *home : std::string(".")) + "/" + relative;
-}
-
-const std::map<std::string, std::string>* find_section(const std::optional<IniFile>& ini, const std::string& name) {
-  if (!ini) return nullptr;
-  const auto it = ini->find(name);
-  return it == ini->end() ? nullptr : &it->second;
-}
-
-std::optional<std::string> value_of(const std::map<std::string, std::string>* section, const std::string& key) {
-  if (section == nullptr) return std::nullopt;
-  const auto it = section->find(key);
-  if (it == section->end() || it->second.empty()) return std::nullopt;
-  return it->second;
 }
 
 Result<std::string> checked_endpoint(std::string endpoint, const std::string& source) {
@@ -106,46 +39,26 @@ Result<S3Settings> resolve_s3_settings(const EnvLookup& env, const std::string& 
   S3Settings settings;
   if (auto profile = env("AWS_PROFILE")) settings.profile = *profile;
 
-  const std::string credentials_path = home_file(env, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
-  const std::string config_path = home_file(env, "AWS_CONFIG_FILE", ".aws/config");
-  auto credentials_file = read_ini(credentials_path);
-  if (!credentials_file) return credentials_file.error();
-  auto config_file = read_ini(config_path);
-  if (!config_file) return config_file.error();
-  const auto* credentials_section = find_section(*credentials_file, settings.profile);
-  const auto* config_section = find_section(
-      *config_file, settings.profile == "default" ? std::string("default") : "profile " + settings.profile);
+  auto files = AwsFiles::read(env);
+  if (!files) return files.error();
+  const auto* config_section = files->config_section(settings.profile);
 
-  // Credentials.
-  const auto env_key = env("AWS_ACCESS_KEY_ID");
-  const auto env_secret = env("AWS_SECRET_ACCESS_KEY");
-  if (env_key && env_secret) {
-    settings.credentials = S3Credentials{*env_key, *env_secret, env("AWS_SESSION_TOKEN").value_or(""),
-                                         "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY"};
-  } else {
-    for (const auto& [section, path] :
-         {std::pair{credentials_section, credentials_path}, std::pair{config_section, config_path}}) {
-      const auto key = value_of(section, "aws_access_key_id");
-      const auto secret = value_of(section, "aws_secret_access_key");
-      if (key && secret) {
-        settings.credentials = S3Credentials{*key, *secret, value_of(section, "aws_session_token").value_or(""),
-                                             fmt::format("{} [{}]", path, settings.profile)};
-        break;
-      }
-    }
-  }
-  settings.credentials_searched =
-      fmt::format("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, profile \"{}\" in {} and in {}", settings.profile,
-                  credentials_path, config_path);
-
-  // Region.
+  // Region (first: STS is regional).
   if (auto region = env("AWS_REGION")) {
     settings.region = *region;
   } else if (auto default_region = env("AWS_DEFAULT_REGION")) {
     settings.region = *default_region;
-  } else if (auto configured = value_of(config_section, "region")) {
+  } else if (auto configured = ini_value(config_section, "region")) {
     settings.region = *configured;
   }
+
+  // Credentials: found now, fetched (when they must be) by the first request.
+  auto chain = resolve_credential_chain(env, *files, settings.profile, settings.region);
+  if (!chain) return chain.error();
+  settings.credentials = std::move(chain->credentials);
+  settings.credential_provider = std::move(chain->provider);
+  settings.credentials_searched = std::move(chain->searched);
+  const std::string& config_path = files->config_path;
 
   // Endpoint.
   std::optional<std::pair<std::string, std::string>> endpoint;  // value, source
@@ -155,9 +68,9 @@ Result<S3Settings> resolve_s3_settings(const EnvLookup& env, const std::string& 
     endpoint = {*s3_only, "AWS_ENDPOINT_URL_S3"};
   } else if (auto any = env("AWS_ENDPOINT_URL")) {
     endpoint = {*any, "AWS_ENDPOINT_URL"};
-  } else if (auto nested = value_of(config_section, "s3.endpoint_url")) {
+  } else if (auto nested = ini_value(config_section, "s3.endpoint_url")) {
     endpoint = {*nested, config_path};
-  } else if (auto configured = value_of(config_section, "endpoint_url")) {
+  } else if (auto configured = ini_value(config_section, "endpoint_url")) {
     endpoint = {*configured, config_path};
   }
   if (endpoint) {
@@ -173,7 +86,7 @@ Result<S3Settings> resolve_s3_settings(const EnvLookup& env, const std::string& 
   std::optional<std::pair<std::string, std::string>> style;
   if (auto set = env("LOGOSCOPE_S3_ADDRESSING_STYLE")) {
     style = {*set, "LOGOSCOPE_S3_ADDRESSING_STYLE"};
-  } else if (auto configured = value_of(config_section, "s3.addressing_style")) {
+  } else if (auto configured = ini_value(config_section, "s3.addressing_style")) {
     style = {*configured, config_path};
   }
   if (style) {

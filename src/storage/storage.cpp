@@ -23,6 +23,10 @@ namespace logoscope::storage {
 
 namespace {
 
+Error credentials_problem(const Error& error) {
+  return Error{ErrorCode::kAccessDenied, "AWS credentials problem: " + error.message};
+}
+
 // ---------------------------------------------------------------- local files
 
 class LocalStorage final : public Storage {
@@ -205,6 +209,19 @@ class S3Storage final : public Storage {
 
   ObjectCache& cache() { return *cache_; }
 
+  Status check_access(const std::string& uri) {
+    auto located = prepare(uri);
+    if (!located) {
+      if (located.error().code == ErrorCode::kAccessDenied) return credentials_problem(located.error());
+      return located.error();
+    }
+    const auto& [client, location] = *located;
+    if (auto credentials = client->credentials(); !credentials) return credentials_problem(credentials.error());
+    auto info = client->head(location);
+    if (!info && info.error().code == ErrorCode::kAccessDenied) return credentials_problem(info.error());
+    return Ok{};
+  }
+
  private:
   // The client (built on first use) and the parsed URI.
   Result<std::pair<const S3Client*, S3Location>> prepare(const std::string& uri) {
@@ -325,6 +342,12 @@ Status check_s3_settings() {
   auto cache = ObjectCache::from_environment();
   if (!cache) return cache.error();
   return Ok{};
+}
+
+Status check_s3_access(const std::vector<std::string>& uris) {
+  const auto remote = std::find_if(uris.begin(), uris.end(), [](const std::string& uri) { return is_s3_uri(uri); });
+  if (remote == uris.end()) return Ok{};
+  return s3_storage().check_access(*remote);
 }
 
 std::string join(const std::string& folder, const std::string& name) {

@@ -66,6 +66,15 @@ void set_s3_endpoint(const std::string& url);
 /// reported before any work starts.
 Status check_s3_settings();
 
+/// Before work over many files: when any of `uris` is an s3:// URI, resolves the S3 settings,
+/// obtains the credentials (fetching temporary ones: STS, SSO, ECS, IMDS, credential_process)
+/// and sends one request (HEAD of the first s3:// URI) with them, so that a credentials problem
+/// ends the command once, before the work, instead of failing every file. Ok when no URI is
+/// remote, and when the object is merely missing or the server is unreachable (the per-file
+/// errors report those). Errors: kAccessDenied, its message starting with "AWS credentials
+/// problem", naming the source and saying what to do; kInvalidValue for a malformed setting.
+Status check_s3_access(const std::vector<std::string>& uris);
+
 /// `folder` + "/" + `name`, for paths and URIs alike.
 std::string join(const std::string& folder, const std::string& name);
 

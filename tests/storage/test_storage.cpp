@@ -208,6 +208,7 @@ TEST(S3Requests, WithoutCredentialsFailClearlyBeforeAnyRequest) {
   testing::ScopedEnv no_key("AWS_ACCESS_KEY_ID", "");
   testing::ScopedEnv home("HOME", local_root().path());
   testing::ScopedEnv endpoint("AWS_ENDPOINT_URL", "http://127.0.0.1:9");  // nothing listens there
+  testing::ScopedEnv metadata("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9");  // nor there
   set_s3_endpoint("");
   const auto read = read_file("s3://logoscope-test/a.jpg");
   ASSERT_FALSE(read);
