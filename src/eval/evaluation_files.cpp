@@ -1,5 +1,6 @@
 #include "eval/evaluation_files.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <set>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/paths.hpp"
+#include "core/text.hpp"
 #include "eval/metrics_json.hpp"
 
 using nlohmann::ordered_json;
@@ -23,14 +25,7 @@ double two_decimals(double value) {
   return std::round(value * 100.0) / 100.0;
 }
 
-std::string iso8601_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  return text;
-}
+std::string iso8601_now() { return utc_time_text(std::time(nullptr), "%Y-%m-%dT%H:%M:%S"); }
 
 ordered_json box_json(const Box& box) {
   return ordered_json{{"left", two_decimals(box.x0)},
@@ -121,6 +116,54 @@ nlohmann::json thin_curves(nlohmann::json metrics, std::size_t limit) {
 
 }  // namespace
 
+nlohmann::json rekognition_summary_json(const Evaluation& evaluation, const std::string& project_name,
+                                        std::int64_t training_images, const std::string& end_timestamp) {
+  std::vector<std::size_t> order(evaluation.metrics.labels.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return evaluation.metrics.labels[a].f1 > evaluation.metrics.labels[b].f1;
+  });
+  nlohmann::json labels = nlohmann::json::array();
+  nlohmann::json names = nlohmann::json::array();
+  double mean_recall_at_100 = 0;
+  std::size_t scored = 0;
+  for (const std::size_t index : order) {
+    const auto& lm = evaluation.metrics.labels[index];
+    if (lm.ground_truth == 0) continue;  // Rekognition lists the labels of the test set
+    std::int64_t images = 0;
+    for (const auto& il : evaluation.image_level.labels) {
+      if (il.name == lm.name) images = il.positive_images;
+    }
+    labels.push_back({{"Label", lm.name},
+                      {"NumberOfTestingImages", images},
+                      {"Metrics",
+                       {{"F1Score", lm.f1},
+                        {"Precision", lm.precision},
+                        {"Recall", lm.recall},
+                        {"Threshold", static_cast<double>(lm.assumed_threshold)}}}});
+    names.push_back(lm.name);
+    mean_recall_at_100 += lm.recall_at_100;
+    ++scored;
+  }
+  if (scored > 0) mean_recall_at_100 /= static_cast<double>(scored);
+  const std::string name = project_name.empty() ? "logoscope" : project_name;
+  return {{"Version", 1},
+          {"EvaluationDetails",
+           {{"ProjectVersionArn",
+             fmt::format("arn:aws:rekognition:local:000000000000:project/{0}/version/{0}/1", name)},
+            {"EvaluationEndTimestamp", end_timestamp},
+            {"Labels", names},
+            {"NumberOfTrainingImages", training_images},
+            {"NumberOfTestingImages", evaluation.images.size()}}},
+          {"AggregatedEvaluationResults",
+           {{"F1Score", evaluation.metrics.mean_f1},
+            {"Precision", evaluation.metrics.mean_precision},
+            {"Recall", evaluation.metrics.mean_recall},
+            {"AveragePrecision", evaluation.metrics.map50},
+            {"AverageRecall", mean_recall_at_100}}},
+          {"LabelEvaluationResults", labels}};
+}
+
 nlohmann::json evaluation_summary_json(const Evaluation& evaluation, const EvaluationSources& sources,
                                        std::size_t review_limit) {
   nlohmann::json image_level = nlohmann::json::array();
@@ -129,7 +172,7 @@ nlohmann::json evaluation_summary_json(const Evaluation& evaluation, const Evalu
                            {"positive_images", lm.positive_images},
                            {"negative_images", lm.negative_images},
                            {"ap", lm.ap},
-                           {"threshold", lm.threshold},
+                           {"threshold", as_confidence(lm.threshold)},
                            {"precision", lm.precision},
                            {"recall", lm.recall},
                            {"f1", lm.f1},
@@ -155,10 +198,12 @@ nlohmann::json evaluation_summary_json(const Evaluation& evaluation, const Evalu
   }
   nlohmann::json thresholds = nlohmann::json::object();
   for (std::size_t label = 0; label < evaluation.labels.size(); ++label) {
-    thresholds[evaluation.labels[label]] = evaluation.thresholds[label];
+    thresholds[evaluation.labels[label]] = as_confidence(evaluation.thresholds[label]);
   }
+  // Version 2: every confidence (thresholds, curves) on the 0-100 scale; version 1 had fractions.
   return {{"format", "logoscope-evaluation"},
-          {"version", 1},
+          {"version", 2},
+          {"confidence_scale", "0-100"},
           {"sources",
            {{"model", sources.model},
             {"ground_truth", sources.ground_truth},

@@ -10,6 +10,8 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <cstdint>
+
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +26,19 @@ struct EvaluationSources {
   std::string ground_truth;  ///< dataset path
   std::string predictions;   ///< predictions file, or empty
 };
+
+/// What Rekognition Custom Labels' evaluation summary file (the one DescribeProjectVersions'
+/// EvaluationResult.Summary points to) holds, so that scripts written for it keep working:
+/// Version 1; EvaluationDetails (ProjectVersionArn "arn:aws:rekognition:local:000000000000:project/
+/// NAME/version/NAME/1" with NAME = `project_name`, the ISO-8601 EvaluationEndTimestamp, Labels,
+/// NumberOfTrainingImages = `training_images` (0 when unknown), NumberOfTestingImages);
+/// AggregatedEvaluationResults (F1Score, Precision, Recall: the per-label means; AveragePrecision:
+/// mAP at IoU 0.5; AverageRecall: mean recall with ≤ 100 detections per image); and
+/// LabelEvaluationResults sorted by F1, each with NumberOfTestingImages (images holding the label)
+/// and Metrics {F1Score, Precision, Recall, Threshold}. Threshold is a fraction in [0, 1] there,
+/// as in Rekognition's file (logoscope's own files say 0-100).
+nlohmann::json rekognition_summary_json(const Evaluation& evaluation, const std::string& project_name,
+                                        std::int64_t training_images, const std::string& end_timestamp);
 
 /// summary.json; `review_limit` caps each review list (suggestions).
 nlohmann::json evaluation_summary_json(const Evaluation& evaluation, const EvaluationSources& sources,

@@ -1,10 +1,13 @@
 #include "eval/metrics_json.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include <fmt/format.h>
 
 namespace logoscope::eval {
+
+double as_confidence(double threshold) { return std::round(threshold * 10000.0) / 100.0; }
 
 nlohmann::json metrics_to_json(const Metrics& metrics, bool include_curves) {
   nlohmann::json labels = nlohmann::json::array();
@@ -15,7 +18,7 @@ nlohmann::json metrics_to_json(const Metrics& metrics, bool include_curves) {
                             {"ap50", lm.ap50},
                             {"ap50_95", lm.ap50_95},
                             {"recall_at_100", lm.recall_at_100},
-                            {"assumed_threshold", lm.assumed_threshold},
+                            {"assumed_threshold", as_confidence(lm.assumed_threshold)},
                             {"precision", lm.precision},
                             {"recall", lm.recall},
                             {"f1", lm.f1},
@@ -25,9 +28,9 @@ nlohmann::json metrics_to_json(const Metrics& metrics, bool include_curves) {
     if (include_curves) {
       nlohmann::json curve = nlohmann::json::array();
       for (const auto& point : lm.curve) {
-        curve.push_back({point.threshold, point.precision, point.recall, point.f1});
+        curve.push_back({as_confidence(point.threshold), point.precision, point.recall, point.f1});
       }
-      entry["curve"] = {{"columns", {"threshold", "precision", "recall", "f1"}}, {"points", curve}};
+      entry["curve"] = {{"columns", {"confidence", "precision", "recall", "f1"}}, {"points", curve}};
     }
     labels.push_back(entry);
   }

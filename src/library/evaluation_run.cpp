@@ -5,9 +5,11 @@
 
 #include "api/custom_labels.hpp"
 #include "core/files.hpp"
+#include "core/text.hpp"
 #include "core/paths.hpp"
 #include "core/progress.hpp"
 #include "infer/dataset_runner.hpp"
+#include "model/model_info.hpp"
 #include "report/html_report.hpp"
 #include "storage/output_folder.hpp"
 #include "storage/storage.hpp"
@@ -84,6 +86,20 @@ EvaluationFolder write_evaluation_folder(const eval::Evaluation& evaluation,
   EvaluationFolder folder;
   folder.summary = named("summary.json");
   write_or_throw(local("summary.json"), eval::evaluation_summary_json(evaluation, sources).dump(2) + "\n");
+  // Beside it, the summary in the shape of Rekognition's (scripts written for it keep working).
+  std::int64_t training_images = 0;
+  std::string project = "predictions";
+  if (!sources.model.empty()) {
+    project = fs::path(storage::is_remote(sources.model) ? sources.model.substr(sources.model.rfind('/') + 1)
+                                                         : fs::weakly_canonical(sources.model, ec).filename().string())
+                  .string();
+    if (auto info = model::read_model_info(sources.model); info && info->datasets.is_object()) {
+      const auto train = info->datasets.value("train", nlohmann::json::object());
+      if (train.is_object()) training_images = train.value("images", std::int64_t{0});
+    }
+  }
+  write_or_throw(local("EvaluationSummary.json"),
+                 eval::rekognition_summary_json(evaluation, project, training_images, utc_time_text(std::time(nullptr), "%Y-%m-%dT%H:%M:%S.000000")).dump(2) + "\n");
   folder.manifest = named("evaluation.manifest");
   write_or_throw(local("evaluation.manifest"), eval::evaluation_manifest_text(evaluation, out_dir));
   const std::string patch = eval::suggestions_manifest_text(evaluation, out_dir);

@@ -82,6 +82,7 @@ std::string content_type_for(const fs::path& path) {
                                                             {".txt", "text/plain; charset=utf-8"},
                                                             {".jpg", "image/jpeg"},
                                                             {".jpeg", "image/jpeg"},
+                                                            {".jfif", "image/jpeg"},
                                                             {".png", "image/png"},
                                                             {".gif", "image/gif"},
                                                             {".webp", "image/webp"},
@@ -234,6 +235,8 @@ struct UiServer::Impl {
       const auto summary = read_json_file(dir / "evaluation" / "summary.json");
       if (summary && summary->is_object() && summary->value("metrics", json()).is_object()) {
         const json metrics = summary->value("metrics", json::object());
+        // summary.json version 1 wrote thresholds as fractions; version 2 as confidences (0-100).
+        const double to_confidence = summary->value("version", 1) < 2 ? 100.0 : 1.0;
         std::error_code ec;
         model["evaluation"] = fs::exists(dir / "evaluation" / "report.html", ec);
         if (model["evaluation"].get<bool>())
@@ -247,7 +250,7 @@ struct UiServer::Impl {
                {"precision", label.value("precision", 0.0)},
                {"recall", label.value("recall", 0.0)},
                {"ap50", label.value("ap50", 0.0)},
-               {"assumed_threshold", label.value("assumed_threshold", 0.0) * 100.0},
+               {"assumed_threshold", label.value("assumed_threshold", 0.0) * to_confidence},
                {"ground_truth", label.value("ground_truth", 0)},
                {"true_positives", label.value("true_positives", 0)},
                {"false_positives", label.value("false_positives", 0)},

@@ -151,9 +151,32 @@ TEST_F(EvaluateCliTest, ModelRunWritesTheEvaluationFolderAndSuggestionsMergeBack
   const auto model_json = nlohmann::json::parse(read_text(model + "/model.json"));
   for (std::size_t label = 0; label < 2; ++label) {
     const std::string name = model_json["labels"][label];
-    // model.json shows confidences 0-100 (rounded to 0.01); summary.json keeps scores 0-1.
-    EXPECT_NEAR(model_json["min_confidence"][label].get<double>() / 100.0, summary["thresholds"][name].get<double>(), 1e-4);
+    // One confidence scale in logoscope's own files: model.json and summary.json both say 0-100.
+    EXPECT_NEAR(model_json["min_confidence"][label].get<double>(), summary["thresholds"][name].get<double>(), 1e-2);
   }
+  EXPECT_EQ(summary["version"], 2);
+  EXPECT_EQ(summary["confidence_scale"], "0-100");
+
+  // Rekognition's summary shape beside it, with the same numbers (its Threshold a fraction, as there).
+  const auto rekognition = nlohmann::json::parse(read_text(out + "/EvaluationSummary.json"));
+  EXPECT_EQ(rekognition["Version"], 1);
+  EXPECT_THAT(rekognition["EvaluationDetails"]["ProjectVersionArn"].get<std::string>(),
+              HasSubstr("arn:aws:rekognition:local:000000000000:project/model/version/"));
+  EXPECT_EQ(rekognition["EvaluationDetails"]["NumberOfTestingImages"], 16);
+  EXPECT_EQ(rekognition["EvaluationDetails"]["NumberOfTrainingImages"], model_json["datasets"]["train"]["images"]);
+  EXPECT_NEAR(rekognition["AggregatedEvaluationResults"]["F1Score"].get<double>(),
+              summary["metrics"]["mean_f1"].get<double>(), 1e-9);
+  EXPECT_NEAR(rekognition["AggregatedEvaluationResults"]["AveragePrecision"].get<double>(),
+              summary["metrics"]["map50"].get<double>(), 1e-9);
+  double previous_f1 = 2;
+  for (const auto& label : rekognition["LabelEvaluationResults"]) {
+    const std::string name = label["Label"];
+    EXPECT_NEAR(label["Metrics"]["Threshold"].get<double>() * 100, summary["thresholds"][name].get<double>(), 1e-2);
+    EXPECT_LE(label["Metrics"]["F1Score"].get<double>(), previous_f1) << "sorted by F1";
+    previous_f1 = label["Metrics"]["F1Score"].get<double>();
+    EXPECT_GT(label["NumberOfTestingImages"].get<int>(), 0);
+  }
+  EXPECT_EQ(rekognition["LabelEvaluationResults"].size(), 2U);
 
   // Scoring the written predictions again gives the same numbers.
   const auto rescored =
