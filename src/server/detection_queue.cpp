@@ -26,8 +26,7 @@ std::variant<DetectResult, AwsError> DetectionQueue::detect(const std::string& m
                                                             DetectOptions detect_options) {
   const auto entry = registry_.find(model_key);
   if (!entry) {
-    return AwsError{400, "ResourceNotFoundException",
-                    fmt::format("no model \"{}\" on this server (GET /v1/models lists them)", model_key)};
+    return AwsError{400, "ResourceNotFoundException", registry_.explain_not_found(model_key)};
   }
   if (entry->status != ModelStatus::kRunning || entry->model == nullptr) {
     return AwsError{400, "ResourceNotReadyException",

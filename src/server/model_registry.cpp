@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <regex>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "core/files.hpp"
@@ -125,13 +127,48 @@ Status ModelRegistry::add(const ModelSpec& spec) {
   return Ok{};
 }
 
+std::optional<std::string> rekognition_project_name(const std::string& arn) {
+  // arn:PARTITION:rekognition:REGION:ACCOUNT:project/NAME[/version/VERSION]/NUMBER
+  static const std::regex kArn(R"(^arn:aws[a-z-]*:rekognition:[^:]*:[0-9]*:project/([A-Za-z0-9_.-]{1,255})/)"
+                               R"((version/[A-Za-z0-9_.-]{1,255}/)?[0-9]+$)");
+  std::smatch match;
+  if (!std::regex_match(arn, match, kArn)) return std::nullopt;
+  return match[1].str();
+}
+
 std::ptrdiff_t ModelRegistry::index_of(const std::string& key) const {
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     const auto& entry = entries_[i];
     if (key == entry.version_arn || key == entry.project_arn || key == entry.name || key == entry.version)
       return static_cast<std::ptrdiff_t>(i);
   }
+  // An ARN from Rekognition: its project name picks the model served under that name.
+  if (const auto project = rekognition_project_name(key)) {
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].name == *project) return static_cast<std::ptrdiff_t>(i);
+    }
+  }
   return -1;
+}
+
+std::string ModelRegistry::explain_not_found(const std::string& key) const {
+  std::vector<std::string> names;
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto& entry : entries_) names.push_back(entry.name);
+  }
+  const std::string served = names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "));
+  if (const auto project = rekognition_project_name(key)) {
+    return fmt::format("{} is an Amazon Rekognition ARN of project \"{}\", and no model is served under that name "
+                       "(served: {}); serve yours under it: logoscope serve --model {}=MODEL_DIR",
+                       key, *project, served, *project);
+  }
+  if (key.rfind("arn:", 0) == 0) {
+    return fmt::format("{} is not an ARN this server knows (served: {}; GET /v1/models lists their ARNs); an AWS "
+                       "ARN must read arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/NUMBER",
+                       key, served);
+  }
+  return fmt::format("no model \"{}\" on this server (served: {}; GET /v1/models lists them)", key, served);
 }
 
 bool ModelRegistry::start(const std::string& key, bool wait) {

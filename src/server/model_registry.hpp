@@ -50,6 +50,10 @@ struct ModelSpec {
   std::string directory;
 };
 
+/// The project name of a Rekognition ARN ("arn:aws:rekognition:us-east-1:123456789012:project/
+/// NAME/version/VERSION/1" or "…:project/NAME/1"; any AWS partition); nullopt for anything else.
+std::optional<std::string> rekognition_project_name(const std::string& arn);
+
 /// Parses `--model` values: "DIR" or "NAME=DIR". Names: letters, digits, '.', '_', '-' (≤ 255).
 Result<ModelSpec> parse_model_spec(const std::string& text);
 
@@ -70,8 +74,14 @@ class ModelRegistry {
   /// Unloads (STOPPED); in-flight requests finish on the model they hold. False when unknown.
   bool stop(const std::string& key);
 
-  /// The entry `key` names (version ARN, project ARN or name), copied; nullopt when none.
+  /// The entry `key` names, copied; nullopt when none. `key`: this server's version or project
+  /// ARN, a model name or version name, or an AWS Rekognition ARN from existing code
+  /// (arn:aws:rekognition:REGION:ACCOUNT:project/NAME/version/VERSION/N or …:project/NAME/N)
+  /// whose project NAME is the name of one served model (serve it as --model NAME=DIR).
   [[nodiscard]] std::optional<ModelEntry> find(const std::string& key) const;
+  /// Why `key` names no model, for the ResourceNotFoundException: the served names, and for an
+  /// AWS ARN the project name it carries and how to serve a model under it.
+  [[nodiscard]] std::string explain_not_found(const std::string& key) const;
   /// Every entry, in the order added.
   [[nodiscard]] std::vector<ModelEntry> entries() const;
   /// True when every model is RUNNING (and there is at least one).

@@ -148,13 +148,13 @@ std::variant<json, AwsError> RekognitionApi::describe_project_versions(const jso
   json descriptions = json::array();
   bool project_found = false;
   for (const auto& entry : registry_.entries()) {
-    if (entry.project_arn != key && entry.name != key) continue;
+    if (entry.project_arn != key && entry.name != key && rekognition_project_name(key) != entry.name) continue;
     project_found = true;
     if (!names.empty() && std::find(names.begin(), names.end(), entry.version) == names.end()) continue;
     descriptions.push_back(version_description(entry));
   }
   if (!project_found) {
-    return AwsError{400, "ResourceNotFoundException", fmt::format("no project \"{}\" on this server", key)};
+    return AwsError{400, "ResourceNotFoundException", registry_.explain_not_found(key)};
   }
   return json{{"ProjectVersionDescriptions", descriptions}};
 }
@@ -176,7 +176,7 @@ std::variant<json, AwsError> RekognitionApi::start_or_stop(const json& request, 
   }
   const auto key = arn->get<std::string>();
   if (!(start ? registry_.start(key) : registry_.stop(key))) {
-    return AwsError{400, "ResourceNotFoundException", fmt::format("no model \"{}\" on this server", key)};
+    return AwsError{400, "ResourceNotFoundException", registry_.explain_not_found(key)};
   }
   if (!start) return json{{"Status", "STOPPING"}};
   const auto entry = registry_.find(key);

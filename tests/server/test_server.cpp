@@ -13,6 +13,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -204,6 +205,37 @@ TEST_F(ServerTest, AnswersDetectCustomLabelsAsTheLibraryDoes) {
   const auto first = json::parse(one->body)["CustomLabels"];
   ASSERT_EQ(first.size(), 1U);
   EXPECT_NEAR(first[0]["Confidence"].get<double>(), expected->labels[0].confidence, 1e-9);
+}
+
+TEST_F(ServerTest, ExistingCodeNamesTheModelByItsAwsArn) {
+  // The ARN in a user's code from Rekognition: its project name is the served model's name.
+  const std::string aws_arn = "arn:aws:rekognition:eu-west-1:123456789012:project/base/version/base.2024-05-01T10.00.00/1714557600000";
+  auto answer = rekognition("DetectCustomLabels", detect_body(image_, aws_arn, R"(, "MinConfidence": 0)"));
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200) << answer->body;
+  auto described =
+      rekognition("DescribeProjectVersions", json{{"ProjectArn", "arn:aws:rekognition:eu-west-1:123456789012:project/base/1714557600000"}}.dump());
+  ASSERT_TRUE(described);
+  EXPECT_EQ(described->status, 200) << described->body;
+  // Another project's ARN is refused with what to do about it.
+  const std::string other = "arn:aws:rekognition:us-east-1:123456789012:project/monster/version/monster.v1/1";
+  auto refused = rekognition("DetectCustomLabels", detect_body(image_, other));
+  expect_aws_error(refused, 400, "ResourceNotFoundException");
+  const auto message = json::parse(refused->body).value("Message", "");
+  EXPECT_THAT(message, ::testing::HasSubstr("project \"monster\""));
+  EXPECT_THAT(message, ::testing::HasSubstr("served: base"));
+  EXPECT_THAT(message, ::testing::HasSubstr("logoscope serve --model monster=MODEL_DIR"));
+}
+
+TEST(RekognitionArn, ProjectNameOfEachForm) {
+  EXPECT_EQ(rekognition_project_name("arn:aws:rekognition:us-east-1:123456789012:project/my-logos/version/my-logos.2020-01-21T09.10.15/1579597815"),
+            "my-logos");
+  EXPECT_EQ(rekognition_project_name("arn:aws:rekognition:us-east-1:123456789012:project/my-logos/1579597815"), "my-logos");
+  EXPECT_EQ(rekognition_project_name("arn:aws-cn:rekognition:cn-north-1:123456789012:project/p/1"), "p");
+  EXPECT_FALSE(rekognition_project_name("arn:aws:s3:::bucket/key"));
+  EXPECT_FALSE(rekognition_project_name("arn:aws:rekognition:us-east-1:123456789012:collection/x"));
+  EXPECT_FALSE(rekognition_project_name("my-logos"));
+  EXPECT_FALSE(rekognition_project_name("arn:aws:rekognition:us-east-1:123456789012:project/my-logos/version/v1"));
 }
 
 TEST_F(ServerTest, EveryBadRequestGetsItsAwsError) {
