@@ -69,14 +69,21 @@ struct TrainOptions {
   bool distractors = true;
   bool resume = false;     ///< continue the checkpoint in `out`
   bool overwrite = false;  ///< train over a model already in `out`
+  /// Records of `train` / `test` that cannot be used (a bad manifest line, a box outside its
+  /// image) and images that cannot be read (missing, undecodable; negatives too) end the call
+  /// before the first training step, named in the error and the log, unless this is set: then the
+  /// rest is trained on and the record problems are returned in TrainSummary::warnings.
+  bool skip_bad = false;
   ExecutionContext context;
 };
 
 struct TrainProgress {
   enum class Phase { kDecoding, kTraining, kValidating, kTesting };
   Phase phase = Phase::kTraining;
-  std::string what;       ///< e.g. "training images"
-  std::int64_t done = 0;  ///< images (decoding, validating, testing) or ‰ of the budget (training)
+  std::string what;       ///< what done/total count: e.g. "training images"; training: "steps" or "seconds"
+  /// Images (decoding, validating, testing); training: steps of the step count, or seconds of the
+  /// time budget when no step count was set.
+  std::int64_t done = 0;
   std::int64_t total = 0;
   std::string status;     ///< e.g. "loss 0.412 val F1 0.81 AP50 0.77"
   bool finished = false;  ///< the phase is over

@@ -27,6 +27,10 @@ int run_merge(const MergeArgs& args) {
   Problems problems;
   const Dataset base = read_dataset_or_throw(args.base, args.from, problems);
   const Dataset patch = read_dataset_or_throw(args.patch, "", problems);
+  InputSet inputs;
+  add_dataset_inputs(inputs, args.base, base);
+  add_dataset_inputs(inputs, args.patch, patch);
+  check_output(args.output, inputs, args.overwrite, "output");
   dataset::MergeSummary summary;
   const Dataset merged = dataset::merge_datasets(base, patch, summary, problems, args.duplicate_iou);
   const auto to = output_format(args.output, args.to, args.base);
@@ -65,7 +69,7 @@ void register_dataset_merge(CLI::App& dataset_cmd, RunState& state, const Common
                     "Output format (default: from OUTPUT's extension, else the dataset's)");
   cmd->add_option("--duplicate-iou", args->duplicate_iou,
                   "A patch box overlapping a same-label box this much is skipped")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(between(0.0, 1.0));
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state] { state.exit_code = run_merge(*args); });
 }

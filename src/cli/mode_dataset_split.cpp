@@ -39,6 +39,9 @@ int run_split(const SplitArgs& args) {
   check_output(args.out_dir, {args.data}, args.overwrite, "--out");
   Problems problems;
   const Dataset data = read_dataset_or_throw(args.data, args.format, problems);
+  InputSet inputs;
+  add_dataset_inputs(inputs, args.data, data);
+  check_output(args.out_dir, inputs, args.overwrite, "--out");
   dataset::SplitOptions options;
   options.test_fraction = args.test_fraction;
   options.seed = args.seed;
@@ -80,8 +83,8 @@ void register_dataset_split(CLI::App& dataset_cmd, RunState& state, const Common
   cmd->add_option("--out", args->out_dir, "Folder for train and test")->required();
   add_format_option(*cmd, "--to", args->to, "Output format (default: as DATA)");
   cmd->add_option("--test-fraction", args->test_fraction, "Share of images for test")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+      ->capture_default_str()->check(between(0.0, 1.0));
+  cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str()->check(at_least(0));
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state] { state.exit_code = run_split(*args); });
 }

@@ -8,6 +8,7 @@
 #include "cli/modes.hpp"
 #include "core/logging.hpp"
 #include "dataset/validate.hpp"
+#include "storage/storage.hpp"
 
 namespace logoscope::cli {
 
@@ -38,6 +39,12 @@ int run_validate(const ValidateArgs& args, const CommonOptions& common) {
     test = read_dataset_or_throw(args.test, args.test_format, test_problems);
     problems.insert(problems.end(), test_problems.begin(), test_problems.end());
   }
+  if (!args.fix_out.empty()) {
+    InputSet inputs;
+    add_dataset_inputs(inputs, args.data, data);
+    if (test) add_dataset_inputs(inputs, args.test, *test);
+    check_output(args.fix_out, inputs, args.overwrite, "--fix");
+  }
   dataset::ValidateOptions options;
   options.decode_images = !args.headers_only;
   options.min_box_side = args.min_box_side;
@@ -45,6 +52,15 @@ int run_validate(const ValidateArgs& args, const CommonOptions& common) {
   options.threads = args.threads;
   options.progress = !common.quiet && !args.json;
   options.build_cleaned = !args.fix_out.empty();
+  // A credentials problem is one error said before the work, not one "unreadable" per image.
+  {
+    std::vector<std::string> images;
+    for (const auto& sample : data.samples) images.push_back(sample.image);
+    if (test) {
+      for (const auto& sample : test->samples) images.push_back(sample.image);
+    }
+    if (auto access = storage::check_s3_access(images); !access) throw Failure(access.error());
+  }
   dataset::ValidationReport report =
       dataset::validate_dataset(data, args.data, problems, options, test ? &*test : nullptr, args.test);
   if (test) {
@@ -99,10 +115,10 @@ void register_dataset_validate(CLI::App& dataset_cmd, RunState& state, const Com
   add_format_option(*cmd, "--to", args->fix_format, "Format of the --fix output (default: same as DATA)");
   cmd->add_flag("--headers-only", args->headers_only, "Read image headers only (faster; misses truncated files)");
   cmd->add_option("--min-box-size", args->min_box_side, "Flag boxes with a side below this many pixels")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(at_least(0));
   cmd->add_option("--max-pixels", args->max_pixels, "Refuse images with more pixels than this")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->capture_default_str();
+      ->capture_default_str()->check(more_than(0));
+  cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")->capture_default_str()->check(between(0, 1024));
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_validate(*args, common); });
 }

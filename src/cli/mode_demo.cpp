@@ -12,6 +12,7 @@
 #include "library/evaluation_run.hpp"
 #include "dataset/image_inputs.hpp"
 #include "cli/modes.hpp"
+#include "core/files.hpp"
 #include "dataset/split.hpp"
 #include "dataset/validate.hpp"
 #include "imageio/image_io.hpp"
@@ -26,6 +27,12 @@ namespace fs = std::filesystem;
 namespace logoscope::cli {
 
 namespace {
+
+// The file that marks a folder as the demo's own: only such a folder is reused without --overwrite.
+constexpr const char* kDemoMarker = ".logoscope-demo";
+constexpr const char* kDemoMarkerText =
+    "This folder was written by `logoscope demo`; a later demo replaces its files without asking.\n"
+    "Delete this file to keep the demo from writing here again without --overwrite.\n";
 
 struct DemoArgs {
   std::string out_dir = "logoscope-demo";
@@ -55,10 +62,14 @@ void write_demo_logos(const fs::path& dir, int labels) {
 }
 
 int run_demo(const DemoArgs& args, const CommonOptions& common) {
-  // A folder an earlier demo wrote is the demo's own to replace; anything else needs --overwrite.
+  // A folder an earlier demo wrote (and marked) is the demo's own to replace; anything else needs
+  // --overwrite, whatever files it holds.
   std::error_code ec;
-  const bool earlier_demo = fs::exists(fs::path(args.out_dir) / "dataset.manifest", ec);
+  const fs::path marker = fs::path(args.out_dir) / kDemoMarker;
+  const bool earlier_demo = fs::is_regular_file(marker, ec);
   if (!earlier_demo) check_output(args.out_dir, {}, args.overwrite, "--out");
+  fs::create_directories(args.out_dir, ec);
+  if (auto marked = write_file_atomically(marker.string(), kDemoMarkerText); !marked) throw Failure(marked.error());
   synth::SynthOptions options;
   options.images = args.images;
   options.seed = args.seed;
@@ -174,12 +185,12 @@ void register_demo(CLI::App& app, RunState& state, const CommonOptions& common) 
   cmd->add_option("--out", args->out_dir, "Folder for the demo's files")->capture_default_str();
   cmd->add_option("--images", args->images, "Number of generated images")
       ->capture_default_str()
-      ->check(CLI::Range(8, 100000));
+      ->check(between(8, 100000));
   auto* steps = cmd->add_option("--steps", args->steps, "Training steps (batches of 16)")->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
+      ->check(between(1, 1000000));
   cmd->add_option("--time-budget", args->time_budget, "Train for this long instead of --steps (e.g. 60s, 2m)")
       ->excludes(steps);
-  cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str()->check(at_least(0));
   cmd->add_flag("--no-train", args->no_train, "Only generate and validate the dataset");
   cmd->add_flag("--from-base", args->from_base,
                 "Start from the built-in base model as `logoscope train` does (default here: from scratch,\n"

@@ -220,7 +220,7 @@ std::string train_quick_model(const DetectArgs& args, const CommonOptions& commo
 
 // The --reference options, checked before the minute of training: they go together, --keep-model
 // is a local folder apart from the other outputs, and --labels names reference labels.
-void check_reference_options(const DetectArgs& args, std::vector<std::string> input_paths) {
+void check_reference_options(const DetectArgs& args, InputSet& inputs) {
   const auto refuse = [](const std::string& message) { throw Failure(Error{ErrorCode::kInvalidArgument, message}); };
   if (args.references.empty()) {
     if (!args.keep_model.empty()) refuse("--keep-model goes with --reference");
@@ -230,7 +230,7 @@ void check_reference_options(const DetectArgs& args, std::vector<std::string> in
   std::vector<std::string> reference_labels;
   for (const auto& reference : args.references) {
     auto spec = value_or_throw(marks::parse_reference_spec(reference));
-    input_paths.push_back(spec.path);
+    inputs.add(spec.path);
     reference_labels.push_back(spec.label);
   }
   for (const auto& label : args.labels) {
@@ -247,7 +247,7 @@ void check_reference_options(const DetectArgs& args, std::vector<std::string> in
       refuse(fmt::format("--keep-model {} is also --out or --draw: give the model its own folder", args.keep_model));
     }
   }
-  check_output(args.keep_model, input_paths, args.overwrite, "--keep-model");
+  check_output(args.keep_model, inputs, args.overwrite, "--keep-model");
 }
 
 std::string model_directory(const DetectArgs& args, const CommonOptions& common,
@@ -304,11 +304,16 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
     spdlog::warn("{} records of the input datasets could not be used:", problems.size());
     print_problems(problems, 10);
   }
-  std::vector<std::string> input_paths;
-  for (const auto& input : inputs) input_paths.push_back(input.path);
-  check_output(args.out, input_paths, args.overwrite, "--out");
-  check_output(args.draw_dir, input_paths, args.overwrite, "--draw");
-  check_reference_options(args, input_paths);
+  // Everything read: the inputs as given (folders, manifests, lists, prefixes), each image they
+  // name, the model and the reference logos; no output may be or hold one of them.
+  InputSet read;
+  read.add_all(args.inputs);
+  for (const auto& input : inputs) read.add(input.path);
+  read.add_folder_and_contents(args.model);
+  check_reference_options(args, read);
+  check_output(args.out, read, args.overwrite, "--out");
+  check_output(args.draw_dir, read, args.overwrite, "--draw");
+  check_output(args.profile_json, read, args.overwrite, "--profile-json");
 
   std::optional<TemporaryFolder> quick_model_folder;
   const auto model = value_or_throw(Model::load(model_directory(args, common, quick_model_folder), model_options));
@@ -360,6 +365,8 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   files.decode_threads = args.jobs;
   files.image_batch = static_cast<std::size_t>(args.batch);
   files.images_at_once = args.images_at_once;
+  // A credentials problem ends the run once, before any work, instead of failing every object.
+  if (auto access = storage::check_s3_access(paths); !access) throw Failure(access.error());
   // Objects in S3 are fetched a window ahead of the decoder.
   storage::Prefetcher prefetch(paths);
   const auto started = Clock::now();
@@ -442,7 +449,7 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
                   "With --reference: how long the quick model trains (\"60s\", \"3m\"; default 60s)");
   cmd->add_option("--reference-steps", args->reference_steps,
                   "With --reference: train this many steps instead (the same quick model on any machine)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   cmd->add_option("--keep-model", args->keep_model,
                   "With --reference: save the quick model in this folder (use it later with --model)");
   cmd->add_option(
@@ -452,9 +459,10 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
       ->required();
   cmd->add_option("--min-confidence", args->min_confidence,
                   "0-100; omitted: each label's assumed threshold from the model's evaluation; 0: everything")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(between(0.0, 100.0));
   cmd->add_option("--max-results", args->max_results,
-                  "Keep at most N detections per image, the most confident (0 = all), as MaxResults");
+                  "Keep at most N detections per image, the most confident (0 = all), as MaxResults")
+      ->check(at_least(0));
   cmd->add_option("--labels", args->labels, "Only report these labels");
   cmd->add_option("--out", args->out, "Write the results here instead of stdout");
   cmd->add_option("--to", args->format,
@@ -465,39 +473,40 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
                 "Let boxes of different labels suppress each other");
   cmd->add_option("--infer-size", args->long_side,
                   "Resize images so their long side is this (default: the model's)")
-      ->check(CLI::Range(32, 16384));
+      ->check(between(32, 16384));
   cmd->add_option("--tile", args->tile,
                   "auto (default): also scan images much larger than --infer-size in tiles at full resolution;\n"
                   "on: whenever larger than --infer-size; off: never")
       ->check(CLI::IsMember({"auto", "off", "on"}));
   cmd->add_option("--tile-size", args->tile_size, "Largest tile side in pixels")
       ->capture_default_str()
-      ->check(CLI::Range(64, 8192));
+      ->check(between(64, 8192));
   cmd->add_option("--tile-overlap", args->tile_overlap,
                   "Tile overlap in pixels (default: the largest logo the resized whole image may miss)")
-      ->check(CLI::Range(0, 4096));
+      ->check(between(0, 4096));
   cmd->add_option("--batch-size", args->batch,
                   "Images of the same size that share a network pass when already decoded (needs --jobs > 0\n"
                   "and --images-at-once 1)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 64));
+      ->check(between(1, 64));
   cmd->add_option("--tile-batch", args->tile_batch, "Tiles per network pass")
       ->capture_default_str()
-      ->check(CLI::Range(1, 64));
+      ->check(between(1, 64));
   cmd->add_option("--jobs", args->jobs,
                   "Threads decoding images ahead of the network with --images-at-once 1 (0: decode in turn)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 64));
+      ->check(between(0, 64));
   cmd->add_option("--images-at-once", args->images_at_once,
                   "Images detected at once, each with --threads / N threads (0: one per thread, at most 4;\n"
                   "1: one image at a time with every thread, decoding ahead and batching same-size images)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 256));
+      ->check(between(0, 256));
   cmd->add_option("--max-pixels", args->max_pixels,
                   "Refuse images with more pixels than this, from the file header (an error line)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", args->threads, "CPU threads for the network (0 = the cores other work leaves free)");
+      ->check(more_than(0));
+  cmd->add_option("--threads", args->threads, "CPU threads for the network (0 = the cores other work leaves free)")
+      ->check(between(0, 1024));
   cmd->add_flag("--bf16", args->bf16,
                 "bfloat16 convolutions: 1.4-2x faster on CPUs with AVX-512 BF16; confidences move slightly\n"
                 "(up to 0.3 points measured), so a box near a threshold may come or go (default: float32)");

@@ -3,12 +3,14 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/cli_app.hpp"
 #include "library/evaluation_run.hpp"
 #include "cli/modes.hpp"
 #include "core/paths.hpp"
+#include "eval/label_names.hpp"
 #include "eval/predictions.hpp"
 #include "model/model_info.hpp"
 #include "core/text.hpp"
@@ -45,6 +47,49 @@ void warn_if_training_images(const model::ModelInfo& info, const Dataset& truth,
   }
 }
 
+// The names of the ground truth's boxes (a label no box uses cannot be missed).
+std::vector<std::string> boxed_labels(const Dataset& truth) {
+  std::vector<bool> used(truth.labels.size(), false);
+  for (const auto& sample : truth.samples) {
+    for (const auto& box : sample.boxes) {
+      if (box.label >= 0 && static_cast<std::size_t>(box.label) < used.size()) used[static_cast<std::size_t>(box.label)] = true;
+    }
+  }
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < used.size(); ++i) {
+    if (used[i]) names.push_back(truth.labels[i]);
+  }
+  return names;
+}
+
+// Scores match boxes by label name: names that match nothing are said before the table, and no
+// name in common at all is a problem of the inputs (exit 1), not an F1 of 0.
+void check_label_names(const std::vector<std::string>& predicted, const std::string& predicted_from,
+                       const std::vector<std::string>& truth, const std::string& truth_from, Problems& problems) {
+  if (predicted.empty() || truth.empty()) return;
+  const auto check = eval::check_label_names(predicted, truth);
+  std::string hints;
+  for (const auto& [p, t] : check.likely_same) hints += fmt::format("; '{}' is probably '{}'", p, t);
+  if (!check.any_match) {
+    problems.push_back({Severity::kError, "label_mismatch", {truth_from, 0}, "labels", "",
+                        fmt::format("no label name of {} ({}) is a label of the ground truth ({}): every box would "
+                                    "score as missed{}. Names must match exactly; rename the labels (dataset convert "
+                                    "writes a copy) or train with the test set's names",
+                                    predicted_from, fmt::join(predicted, ", "), fmt::join(truth, ", "), hints)});
+    spdlog::error("{}", problems.back().message);  // now, not only after the scoring
+    return;
+  }
+  for (const auto& name : check.predicted_only) {
+    spdlog::warn("label '{}' of {} is on no box of {}: it can only score false positives here", name,
+                 predicted_from, truth_from);
+  }
+  for (const auto& name : check.truth_only) {
+    spdlog::warn("label '{}' of {} is not a label of {}: its boxes all count as missed", name, truth_from,
+                 predicted_from);
+  }
+  if (!hints.empty()) spdlog::warn("labels that differ only in spelling{}", hints);
+}
+
 void check_usage(const EvaluateArgs& args) {
   if (args.model.empty() == args.predictions.empty()) {
     throw Failure(Error{
@@ -61,10 +106,15 @@ void check_usage(const EvaluateArgs& args) {
 
 int run_evaluate(const EvaluateArgs& args, const CommonOptions& common) {
   check_usage(args);
-  check_output(args.out, {args.ground_truth, args.predictions}, args.overwrite, "--out");
-  if (!args.suggest.empty()) check_output(args.suggest, {args.ground_truth, args.predictions}, args.overwrite, "--suggest");
+  InputSet inputs = {args.ground_truth, args.predictions};
+  inputs.add_folder_and_contents(args.model);
+  check_output(args.out, inputs, args.overwrite, "--out");
+  check_output(args.suggest, inputs, args.overwrite, "--suggest");
   Problems problems;
   Dataset truth = read_dataset_or_throw(args.ground_truth, args.format, problems);
+  add_dataset_inputs(inputs, args.ground_truth, truth);
+  check_output(args.out, inputs, args.overwrite, "--out");
+  check_output(args.suggest, inputs, args.overwrite, "--suggest");
   if (truth.samples.empty()) {
     throw Failure(
         Error{ErrorCode::kInvalidValue, fmt::format("{}: no images to evaluate on", args.ground_truth)});
@@ -81,6 +131,7 @@ int run_evaluate(const EvaluateArgs& args, const CommonOptions& common) {
     auto predictor = value_or_throw(infer::Predictor::load(args.model, predictor_options));
     info = predictor->info();
     warn_if_training_images(info, truth, args.model);
+    check_label_names(info.labels, "the model " + args.model, boxed_labels(truth), args.ground_truth, problems);
     spdlog::info("running {} on {} images", args.model, truth.samples.size());
     detections = library::run_model_on_dataset(*predictor, truth, !common.quiet, problems, predictions_jsonl);
     if (args.thresholds == "model") {
@@ -94,6 +145,13 @@ int run_evaluate(const EvaluateArgs& args, const CommonOptions& common) {
     }
   } else {
     const auto records = value_or_throw(eval::read_predictions(args.predictions, problems));
+    std::vector<std::string> predicted;
+    for (const auto& record : records) {
+      for (const auto& label : record.labels) predicted.push_back(label.name);
+    }
+    std::sort(predicted.begin(), predicted.end());
+    predicted.erase(std::unique(predicted.begin(), predicted.end()), predicted.end());
+    check_label_names(predicted, args.predictions, boxed_labels(truth), args.ground_truth, problems);
     detections = eval::align_predictions(truth, records, ".", problems);
   }
 
@@ -177,7 +235,8 @@ void register_evaluate(CLI::App& app, RunState& state, const CommonOptions& comm
       "--save-thresholds", args->save_thresholds,
       "Write this evaluation's assumed thresholds into MODEL/model.json (detect uses them by default)");
   cmd->add_flag("--json", args->json, "Print summary.json on stdout instead of the table");
-  cmd->add_option("--threads", args->threads, "CPU threads for the model (0 = the cores other work leaves free)");
+  cmd->add_option("--threads", args->threads, "CPU threads for the model (0 = the cores other work leaves free)")
+      ->check(between(0, 1024));
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_evaluate(*args, common); });
 }

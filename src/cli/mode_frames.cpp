@@ -28,6 +28,8 @@ struct FramesArgs {
 };
 
 int run_frames(const FramesArgs& args, const CommonOptions& common) {
+  // The folder is checked for earlier files by export_frames; here, that it is not the video's.
+  if (auto apart = InputSet{args.video}.check_output(args.out, "--out"); !apart) throw Failure(apart.error());
   video::ExportOptions options;
   options.sampler.every_s = args.every_s;
   options.sampler.scene_change = args.scene_change;
@@ -89,22 +91,22 @@ void register_frames(CLI::App& app, RunState& state, const CommonOptions& common
   cmd->add_option("--out", args->out, "Folder for the frames and the manifest")->required();
   cmd->add_option("--every", args->every_s, "Seconds between kept frames (0: scene changes only)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(between(0.0, 3600.0));
   cmd->add_option("--scene-change", args->scene_change,
                   "Change of the grey histogram between consecutive frames (0-1) that starts a new scene\n"
                   "(motion and panning barely change it; a cut does)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(between(0.0, 1.0));
   cmd->add_option("--duplicate", args->duplicate,
                   "A frame this close (0-1) to the last one kept is dropped as a near duplicate")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(between(0.0, 1.0));
   cmd->add_option("--max-frames", args->max_frames, "Stop after this many frames (0: no limit)")
       ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}));
+      ->check(between(0, 100'000'000));
   cmd->add_option("--quality", args->quality, "JPEG quality of the frames")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100));
+      ->check(between(1, 100));
   cmd->add_flag("--json", args->json, "Print the summary as JSON on stdout");
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_frames(*args, common); });

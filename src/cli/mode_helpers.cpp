@@ -1,4 +1,7 @@
+#include <cmath>
 #include <csignal>
+#include <exception>
+#include <functional>
 #include <filesystem>
 #include <iostream>
 
@@ -42,16 +45,9 @@ dataset::DatasetFormat output_format(const std::string& out, const std::string& 
                       fmt::format("cannot tell which format to write {} in: give --to manifest|coco|yolo|voc", out)});
 }
 
-void check_output(const std::string& out, const std::vector<std::string>& inputs, bool overwrite,
-                  const std::string& option) {
+void check_output(const std::string& out, const InputSet& inputs, bool overwrite, const std::string& option) {
   if (out.empty() || out == "-") return;
-  for (const auto& input : inputs) {
-    if (!input.empty() && same_file(out, input)) {
-      throw Failure(Error{ErrorCode::kInvalidArgument,
-                          fmt::format("{} {} is one of the inputs: logoscope never modifies your files; choose another "
-                                      "output", option, out)});
-    }
-  }
+  if (auto apart = inputs.check_output(out, option); !apart) throw Failure(apart.error());
   if (storage::is_remote(out)) {
     if (auto usable = storage::check_output_destination(out, overwrite, option); !usable) throw Failure(usable.error());
     return;
@@ -72,12 +68,59 @@ void check_output(const std::string& out, const std::vector<std::string>& inputs
                                   option, out)});
 }
 
+void add_dataset_inputs(InputSet& inputs, const std::string& dataset_file, const Dataset& data) {
+  inputs.add(dataset_file);
+  for (const auto& sample : data.samples) inputs.add(sample.image);
+}
+
 void warn_if_fraction(const std::string& option, double value) {
   if (value > 0 && value < 1) {
     spdlog::warn("{} is a confidence from 0 to 100 (as Rekognition's MinConfidence and the model's thresholds); {} keeps "
                  "almost every box. Did you mean {} {:g}?",
                  option, value, option, value * 100);
   }
+}
+
+namespace {
+
+// 100000000 as "100000000", 0.5 as "0.5": no exponents for the numbers people type.
+std::string human_number(double value) {
+  if (std::abs(value) < 1e15 && value == std::floor(value)) return fmt::format("{}", static_cast<long long>(value));
+  return fmt::format("{:g}", value);
+}
+
+CLI::Validator number_check(std::function<bool(double)> allowed, const std::string& wanted) {
+  return CLI::Validator(
+      [allowed = std::move(allowed), wanted](std::string& text) -> std::string {
+        double value = 0;
+        std::size_t used = 0;
+        try {
+          value = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != text.size() || !std::isfinite(value)) {
+          return fmt::format("'{}' is not a number: give {}", text, wanted);
+        }
+        if (!allowed(value)) return fmt::format("{} is not allowed: give {}", text, wanted);
+        return "";
+      },
+      wanted, "");
+}
+
+}  // namespace
+
+CLI::Validator between(double min, double max) {
+  return number_check([min, max](double value) { return value >= min && value <= max; },
+                      fmt::format("{} to {}", human_number(min), human_number(max)));
+}
+
+CLI::Validator at_least(double min) {
+  return number_check([min](double value) { return value >= min; }, fmt::format("{} or more", human_number(min)));
+}
+
+CLI::Validator more_than(double min) {
+  return number_check([min](double value) { return value > min; }, fmt::format("more than {}", human_number(min)));
 }
 
 CLI::Option* add_overwrite_flag(CLI::App& command, bool& target) {

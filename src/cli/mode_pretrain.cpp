@@ -45,7 +45,7 @@ struct PretrainArgs {
 int run_pretrain(const PretrainArgs& args, const CommonOptions& common) {
   pretrain::PretrainConfig config;
   config.train.time_budget_s = value_or_throw(dataset::parse_duration(args.time_budget));
-  if (!args.resume) check_output(args.out, {}, args.overwrite, "--out");
+  if (!args.resume) check_output(args.out, {args.icons, args.photos}, args.overwrite, "--out");
   if (args.icons != "none") {
     std::error_code ec;
     if (!fs::is_directory(args.icons, ec)) {
@@ -118,22 +118,22 @@ void register_pretrain(CLI::App& app, RunState& state, const CommonOptions& comm
   cmd->add_flag("--exclude-flickrlogos27", args->exclude_flickrlogos27,
                 "Leave out the 27 FlickrLogos-27 brands and their variants (for honest benchmarks)");
   cmd->add_option("--wordmarks", args->wordmarks, "Made-up wordmarks to add")->capture_default_str()
-      ->check(CLI::Range(0, 100000));
+      ->check(between(0, 100000));
   cmd->add_option("--scenes", args->scenes, "Training scenes generated into memory (~0.3 MB each at 320²)")
-      ->capture_default_str()->check(CLI::Range(1, 10000000));
+      ->capture_default_str()->check(between(1, 10000000));
   cmd->add_option("--validation-scenes", args->validation_scenes, "Held-out scenes for choosing the best weights")
-      ->capture_default_str()->check(CLI::Range(0, 100000));
+      ->capture_default_str()->check(between(0, 100000));
   cmd->add_option("--test-scenes", args->test_scenes, "Held-out scenes for the final score and threshold")
-      ->capture_default_str()->check(CLI::Range(0, 100000));
+      ->capture_default_str()->check(between(0, 100000));
   cmd->add_option("--time-budget", args->time_budget, "Training time: 600, 45m, 2h")->capture_default_str();
   cmd->add_option("--epochs", args->epochs, "Stop after this many passes over the scenes instead")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   cmd->add_option("--steps", args->steps, "Stop after this many steps instead (the same model on any machine)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--batch-size", args->batch_size, "Images per step")->capture_default_str()->check(CLI::Range(1, 1024));
+      ->check(at_least(0));
+  cmd->add_option("--batch-size", args->batch_size, "Images per step")->capture_default_str()->check(between(1, 1024));
   cmd->add_option("--input-size", args->input_size, "Scene and training crop size (multiple of 32)")
-      ->capture_default_str()->check(CLI::Range(64, 2048));
-  cmd->add_option("--lr", args->learning_rate, "Peak learning rate (AdamW)")->capture_default_str();
+      ->capture_default_str()->check(between(64, 2048));
+  cmd->add_option("--lr", args->learning_rate, "Peak learning rate (AdamW)")->capture_default_str()->check(more_than(0));
   cmd->add_option("--architecture", args->architecture,
                   "Network: nanodet-g (from NanoDet-g's COCO weights, scripts/fetch-pretrained.sh) or\n"
                   "fcos-resnet-fpn (from random weights)")
@@ -141,9 +141,9 @@ void register_pretrain(CLI::App& app, RunState& state, const CommonOptions& comm
       ->capture_default_str();
   cmd->add_option("--trunk-lr-scale", args->trunk_lr_scale,
                   "Learning-rate factor for NanoDet-g's COCO trunk (default 0.3; models/base used 0.1)")
-      ->check(CLI::Range(0.0, 10.0));
-  cmd->add_option("--seed", args->seed, "Seed of the scenes, augmentation and initial weights")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "CPU threads (0 = the cores other work leaves free)")->capture_default_str();
+      ->check(between(0.0, 10.0));
+  cmd->add_option("--seed", args->seed, "Seed of the scenes, augmentation and initial weights")->capture_default_str()->check(at_least(0));
+  cmd->add_option("--threads", args->threads, "CPU threads (0 = the cores other work leaves free)")->capture_default_str()->check(between(0, 1024));
   cmd->add_flag("--resume", args->resume, "Continue from the checkpoint in --out (the scenes are regenerated)");
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->add_flag("--json", args->json, "Print the summary as JSON on stdout");

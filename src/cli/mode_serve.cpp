@@ -82,8 +82,14 @@ int run_serve(const ServeArgs& args) {
   model_options.large_logo_pass = !args.no_large_logo_pass;
 
   server::ModelRegistry registry(model_options);
+  std::vector<server::ModelSpec> specs;
+  InputSet read = {args.auth_keys};
   for (const auto& text : args.models) {
-    const auto spec = value_or_throw(server::parse_model_spec(text));
+    specs.push_back(value_or_throw(server::parse_model_spec(text)));
+    read.add_folder_and_contents(specs.back().directory);
+  }
+  if (auto apart = read.check_output(args.port_file, "--port-file"); !apart) throw Failure(apart.error());
+  for (const auto& spec : specs) {
     if (auto added = registry.add(spec); !added) throw Failure(added.error());
   }
 
@@ -194,36 +200,36 @@ void register_serve(CLI::App& app, RunState& state, const CommonOptions& /*commo
       ->capture_default_str();
   cmd->add_option("--port", args->port, "Port to listen on (0: any free port; see --port-file)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 65535));
+      ->check(between(0, 65535));
   cmd->add_option("--port-file", args->port_file, "Write the port listened on into this file once bound");
   cmd->add_option("--workers", args->workers,
                   "Inference workers, each detecting one image at a time (0: cores / --threads-per-worker)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 256));
+      ->check(between(0, 256));
   cmd->add_option("--threads-per-worker", args->threads_per_worker, "CPU threads for each worker's network")
       ->capture_default_str()
-      ->check(CLI::Range(1, 256));
+      ->check(between(1, 256));
   cmd->add_option("--queue", args->queue,
                   "Requests that may wait for a worker; more get 429 ThrottlingException at once")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
+      ->check(between(1, 100000));
   cmd->add_option("--max-body-mb", args->max_body_mb, "Largest request body in MiB; larger ones get 413")
       ->capture_default_str()
-      ->check(CLI::Range(0.001, 4096.0));
+      ->check(between(0.001, 4096.0));
   cmd->add_option("--request-timeout", args->request_timeout,
                   "Seconds a request's body may take to arrive; slower ones get 408")
       ->capture_default_str()
-      ->check(CLI::Range(0.1, 3600.0));
+      ->check(between(0.1, 3600.0));
   cmd->add_option("--read-timeout", args->read_timeout, "Seconds one socket read or write may wait")
       ->capture_default_str()
-      ->check(CLI::Range(0.1, 3600.0));
+      ->check(between(0.1, 3600.0));
   cmd->add_option(
       "--auth-keys", args->auth_keys,
       "Require AWS Signature Version 4 with one of these keys: a file of \"ACCESS_KEY_ID SECRET\" lines\n"
       "(default: no authentication; bind to 127.0.0.1 then)");
   cmd->add_option("--infer-size", args->infer_size,
                   "Resize images so their long side is this (default: the model's)")
-      ->check(CLI::Range(32, 16384));
+      ->check(between(32, 16384));
   cmd->add_option("--tile", args->tile, "auto (default), on or off: as in `logoscope detect`")
       ->check(CLI::IsMember({"auto", "off", "on"}));
   cmd->add_flag("--bf16", args->bf16,

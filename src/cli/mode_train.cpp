@@ -54,6 +54,7 @@ struct TrainArgs {
   bool no_distractors = false;
   bool json = false;
   bool overwrite = false;
+  bool skip_bad = false;
 };
 
 // The test metrics the model recorded (model.json "metrics"), for --json.
@@ -72,8 +73,10 @@ void check_model_folder(const TrainArgs& args) {
                                     "--overwrite to train a new one over it, or choose another --out",
                                     args.out)});
   }
-  std::vector<std::string> inputs = {args.train, args.test};
-  for (const auto& reference : args.references) inputs.push_back(value_or_throw(marks::parse_reference_spec(reference)).path);
+  InputSet inputs = {args.train, args.test};
+  inputs.add_folder_and_contents(args.base);
+  inputs.add_all(args.negatives);
+  for (const auto& reference : args.references) inputs.add(value_or_throw(marks::parse_reference_spec(reference)).path);
   check_output(args.out, inputs, args.overwrite, "--out");
 }
 
@@ -105,6 +108,7 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   options.context.threads = args.threads;
   options.resume = args.resume;
   options.overwrite = args.overwrite;
+  options.skip_bad = args.skip_bad;
   options.base = args.base;
   options.scratch = args.scratch;
   options.architecture = args.architecture;
@@ -118,7 +122,7 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   options.distractors = !args.no_distractors;
   const auto summary = value_or_throw(logoscope::train_model(options, train::console_progress(!common.quiet)));
   if (!summary.warnings.empty()) {
-    spdlog::warn("{} while reading the data (run `logoscope dataset validate`):",
+    spdlog::warn("--skip-bad: trained without what {} left out (run `logoscope dataset validate`):",
                  count_of(summary.warnings.size(), "problem"));
     for (std::size_t i = 0; i < std::min<std::size_t>(10, summary.warnings.size()); ++i) {
       std::cerr << "  " << summary.warnings[i] << "\n";
@@ -171,7 +175,7 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   cmd->add_option("--reference-scenes", args->reference_scenes,
                   "One-shot: generated training scenes (~0.3 MB of memory each)")
       ->capture_default_str()
-      ->check(CLI::Range(50, 50000));
+      ->check(between(50, 50000));
   cmd->add_flag("--name-lockups", args->name_lockups,
                 "One-shot: also draw the icon with its label's words beside or below it, boxed together");
   add_format_option(*cmd, "--train-format", args->train_format, "Format of --train");
@@ -181,18 +185,18 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   cmd->add_option("--out", args->out, "Model folder to write")->required();
   cmd->add_option("--time-budget", args->time_budget, "Training time: 300, 300s, 5m, 1h")->capture_default_str();
   cmd->add_option("--epochs", args->epochs, "Stop after this many passes over the data instead of the time budget")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   cmd->add_option("--steps", args->steps,
                   "Stop after this many steps instead of the time budget (the same result on any machine)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--batch-size", args->batch_size, "Images per step")->capture_default_str()->check(CLI::Range(1, 256));
+      ->check(at_least(0));
+  cmd->add_option("--batch-size", args->batch_size, "Images per step")->capture_default_str()->check(between(1, 256));
   cmd->add_option("--input-size", args->input_size, "Training crop size (multiple of 32)")
-      ->capture_default_str()->check(CLI::Range(64, 2048));
+      ->capture_default_str()->check(between(64, 2048));
   cmd->add_option("--infer-size", args->infer_long_side, "Long side images are resized to for detection")
-      ->capture_default_str()->check(CLI::Range(64, 8192));
-  cmd->add_option("--lr", args->learning_rate, "Peak learning rate (AdamW)")->capture_default_str();
-  cmd->add_option("--seed", args->seed, "Seed for the split, augmentation and initial weights")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "CPU threads (0 = the cores other work leaves free)")->capture_default_str();
+      ->capture_default_str()->check(between(64, 8192));
+  cmd->add_option("--lr", args->learning_rate, "Peak learning rate (AdamW)")->capture_default_str()->check(more_than(0));
+  cmd->add_option("--seed", args->seed, "Seed for the split, augmentation and initial weights")->capture_default_str()->check(at_least(0));
+  cmd->add_option("--threads", args->threads, "CPU threads (0 = the cores other work leaves free)")->capture_default_str()->check(between(0, 1024));
   cmd->add_flag("--resume", args->resume, "Continue from the checkpoint in --out");
   auto* base = cmd->add_option("--base", args->base,
                                "Start from this model folder's weights instead of the built-in base model (layers\n"
@@ -207,14 +211,14 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
       ->check(CLI::IsMember({"fcos-resnet-fpn", "nanodet-g"}));
   cmd->add_option("--trunk-lr-scale", args->trunk_lr_scale,
                   "Learning-rate factor for the pretrained trunk (default: 0.3 for nanodet-g, 1 for fcos-resnet-fpn)")
-      ->check(CLI::Range(0.0, 10.0));
+      ->check(between(0.0, 10.0));
   cmd->add_option("--hard-negatives", args->hard_negatives,
                   "How strongly negative photos the network mistakes for logos are preferred (0 = uniform)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(between(0.0, 1.0));
   cmd->add_option("--freeze", args->freeze,
                   "nanodet-g: keep the first parts fixed (1 = stem, 2 = + stage 1, … 5 = the whole backbone)")
-      ->check(CLI::Range(0, 5));
+      ->check(between(0, 5));
   cmd->add_option("--no-flip", args->no_flip, "A label whose mirror image is a different logo (never flipped)");
   cmd->add_flag("--no-flips", args->no_flips, "Ablation: no mirroring at all");
   cmd->add_flag("--no-copy-paste", args->no_copy_paste, "Ablation: no copy-paste of labeled logos");
@@ -222,6 +226,9 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   cmd->add_flag("--no-distractors", args->no_distractors, "Ablation: no unlabeled distractor pastes");
   cmd->add_flag("--json", args->json, "Print the summary as JSON on stdout");
   add_overwrite_flag(*cmd, args->overwrite);
+  cmd->add_flag("--skip-bad", args->skip_bad,
+                "Train on the usable records when some of --train/--test cannot be used (a bad line, a box "
+                "outside its image); without it such problems stop the command before training (exit 2)");
   cmd->callback([args, &state, &common] {
     if (args->input_size % 32 != 0) {
       throw Failure(Error{ErrorCode::kInvalidArgument, fmt::format("--input-size must be a multiple of 32, got {}", args->input_size)});

@@ -117,14 +117,14 @@ void register_ui(CLI::App& app, RunState& state, const CommonOptions& /*common*/
       ->capture_default_str();
   cmd->add_option("--port", args->port, "Port to listen on (0: any free port; see --port-file)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 65535));
+      ->check(between(0, 65535));
   cmd->add_option("--port-file", args->port_file, "Write the port listened on into this file once bound");
   cmd->add_option(
       "--token", args->token,
       "Access token every request must carry (default: none on 127.0.0.1, a random one elsewhere)");
   cmd->add_option("--max-upload-mb", args->max_upload_mb, "Largest upload (images, videos) in MiB")
       ->capture_default_str()
-      ->check(CLI::Range(1.0, 65536.0));
+      ->check(between(1.0, 65536.0));
   cmd->callback([args, &state] { state.exit_code = run_ui(*args); });
 }
 

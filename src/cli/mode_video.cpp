@@ -56,6 +56,10 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
   ModelOptions model_options;
   model_options.tiling = args.tile == "on" ? Tiling::kOn : args.tile == "auto" ? Tiling::kAuto : Tiling::kOff;
   model_options.infer_size = args.infer_size;
+  // Neither the videos nor the model are written over, whatever --overwrite says.
+  InputSet read = args.videos;
+  read.add_folder_and_contents(args.model);
+  if (auto apart = read.check_output(args.out, "--out"); !apart) throw Failure(apart.error());
   const auto model = value_or_throw(Model::load(args.model, model_options));
   Session session(model, {args.threads});
   video::AnalysisOptions options;
@@ -69,7 +73,7 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
   // Ctrl-C stops the current video with valid outputs that say where it stopped.
   const InterruptFlag interrupted;
   // An s3:// --out is written into a staging folder and uploaded when the videos are done.
-  if (storage::is_remote(args.out)) check_output(args.out, args.videos, args.overwrite, "--out");
+  if (storage::is_remote(args.out)) check_output(args.out, read, args.overwrite, "--out");
   auto out_folder = value_or_throw(storage::OutputFolder::open(args.out));
   const auto folders = output_folders(args.videos, out_folder.path());
   const auto shown_folders = output_folders(args.videos, args.out);
@@ -159,18 +163,18 @@ void register_video(CLI::App& app, RunState& state, const CommonOptions& common)
   cmd->add_option("--every", args->every_s,
                   "Seconds between analysed frames (0: every frame); the tracker carries the boxes between")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 60.0));
+      ->check(between(0.0, 60.0));
   cmd->add_option("--min-confidence", args->min_confidence,
                   "0-100 a detection needs to start an exposure (omitted: each label's assumed threshold);\n"
                   "half of it continues one")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(between(0.0, 100.0));
   cmd->add_option("--max-gap", args->max_gap_s, "Seconds a logo may be missing before its exposure ends")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(between(0.0, 3600.0));
   cmd->add_option("--min-hits", args->min_hits,
                   "Detections an exposure needs (1-frame flickers do not count)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1000));
+      ->check(between(1, 1000));
   cmd->add_flag("--annotated-video", args->annotated_video,
                 "Also write annotated.mp4: every frame with its boxes and track ids (decodes every frame)");
   cmd->add_option("--tile", args->tile,
@@ -181,9 +185,10 @@ void register_video(CLI::App& app, RunState& state, const CommonOptions& common)
       ->check(CLI::IsMember({"auto", "off", "on"}));
   cmd->add_option("--infer-size", args->infer_size,
                   "Resize frames so their long side is this (default: the model's)")
-      ->check(CLI::Range(32, 16384));
+      ->check(between(32, 16384));
   cmd->add_option("--threads", args->threads,
-                  "CPU threads for the network (0 = the cores other work leaves free)");
+                  "CPU threads for the network (0 = the cores other work leaves free)")
+      ->check(between(0, 1024));
   cmd->add_flag("--json", args->json, "Print the results as JSON on stdout");
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_video(*args, common); });

@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/input_set.hpp"
 #include "dataset/formats.hpp"
 #include "logoscope/problems.hpp"
 
@@ -60,15 +61,25 @@ Dataset read_dataset_or_throw(const std::string& path, const std::string& format
 dataset::DatasetFormat output_format(const std::string& out, const std::string& name, const std::string& input);
 
 /// Throws Failure (exit 2) before any work when writing `out` would replace something: `out`
-/// names one of `inputs` (refused even with `overwrite`: user files are never modified), or it is
-/// an existing file, or an existing folder that is not empty (refused unless `overwrite`, the
-/// command's --overwrite flag). `option` names where `out` came from in the message.
-void check_output(const std::string& out, const std::vector<std::string>& inputs, bool overwrite,
-                  const std::string& option);
+/// names one of `inputs` or a folder that holds one (refused even with `overwrite`: user files are
+/// never modified; core/input_set.hpp), or it is an existing file, or an existing folder that is
+/// not empty (refused unless `overwrite`, the command's --overwrite flag). `option` names where
+/// `out` came from in the message.
+void check_output(const std::string& out, const InputSet& inputs, bool overwrite, const std::string& option);
+
+/// Adds `dataset_file` and every image `data` names to `inputs`.
+void add_dataset_inputs(InputSet& inputs, const std::string& dataset_file, const Dataset& data);
 
 /// Confidences are typed on Rekognition's 0–100 scale: a value in (0, 1) was most likely meant as
 /// a fraction, so this warns, naming the value it probably meant (0.706 → 70.6).
 void warn_if_fraction(const std::string& option, double value);
+
+/// Range checks for numeric options whose help and messages read as a person would write them
+/// ("0 to 64", "0 or more"; never the type's limits): `--steps -5` answers
+/// "--steps: -5 is not allowed: give 0 or more". Bounds are inclusive, except more_than.
+CLI::Validator between(double min, double max);
+CLI::Validator at_least(double min);
+CLI::Validator more_than(double min);
 
 /// Adds --overwrite to `command`.
 CLI::Option* add_overwrite_flag(CLI::App& command, bool& target);

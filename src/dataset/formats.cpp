@@ -50,6 +50,7 @@ Result<DatasetFormat> parse_dataset_format(const std::string& name) {
 }
 
 Result<DatasetFormat> detect_dataset_format(const std::string& path) {
+  if (is_s3_uri(path)) return format_from_extension(path);  // an object: its name says
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) return Error{ErrorCode::kNotFound, path + ": no such file or folder"};

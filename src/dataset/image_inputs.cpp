@@ -5,10 +5,14 @@
 #include <filesystem>
 #include <fstream>
 #include <istream>
+#include <map>
+#include <utility>
 
 #include <glob.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include "core/paths.hpp"
 #include "dataset/formats.hpp"
@@ -21,12 +25,92 @@ namespace logoscope::dataset {
 bool has_image_extension(const std::string& path) {
   std::string ext = fs::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static const char* const kExtensions[] = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif",
+  static const char* const kExtensions[] = {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".tif",
                                             ".tiff", ".gif", ".ppm", ".pgm", ".pnm", ".pbm"};
   return std::any_of(std::begin(kExtensions), std::end(kExtensions), [&](const char* e) { return ext == e; });
 }
 
 namespace {
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+// Photo formats people keep next to their JPEGs that logoscope does not decode, with what to do.
+const char* undecoded_photo_format(const std::string& ext) {
+  static const std::pair<const char*, const char*> kFormats[] = {
+      {".heic", "HEIC (convert to JPEG, e.g. heif-convert from Debian's libheif-examples)"},
+      {".heif", "HEIF (convert to JPEG, e.g. heif-convert from Debian's libheif-examples)"},
+      {".avif", "AVIF (convert to PNG or JPEG first)"},
+      {".jxl", "JPEG XL (convert to PNG or JPEG first)"},
+      {".svg", "SVG (a drawing: use it with train --reference, or render it to PNG)"},
+      {".psd", "Photoshop (export to PNG or JPEG first)"},
+      {".cr2", "camera raw (export to JPEG first)"},
+      {".nef", "camera raw (export to JPEG first)"},
+      {".dng", "camera raw (export to JPEG first)"},
+      {".arw", "camera raw (export to JPEG first)"},
+  };
+  for (const auto& [known, text] : kFormats) {
+    if (ext == known) return text;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+FolderScan scan_image_folder(const std::string& folder) {
+  FolderScan scan;
+  std::map<std::string, std::size_t> skipped;  // extension -> files
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (!it->is_regular_file(ec)) continue;
+    const std::string path = it->path().string();
+    if (has_image_extension(path)) {
+      scan.images.push_back(path);
+      continue;
+    }
+    const std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] == '.') continue;  // .DS_Store, markers: nobody's photos
+    ++skipped[lower_extension(path)];
+  }
+  std::sort(scan.images.begin(), scan.images.end());
+  for (const auto& [ext, count] : skipped) {
+    scan.skipped_count += count;
+    const char* format = undecoded_photo_format(ext);
+    const std::string what = format != nullptr ? std::string(format)
+                                               : ext.empty() ? "no extension, not read as an image"
+                                                             : "not an image format logoscope reads";
+    scan.skipped.push_back(fmt::format("{} {} file{} ({})", count, ext.empty() ? "extension-less" : ext,
+                                       count == 1 ? "" : "s", what));
+  }
+  return scan;
+}
+
+std::string describe_skipped(const std::string& folder, const FolderScan& scan) {
+  if (scan.skipped.empty()) return "";
+  return fmt::format("{}: skipped {} file{} that {} not read as images: {}", folder, scan.skipped_count,
+                     scan.skipped_count == 1 ? "" : "s", scan.skipped_count == 1 ? "is" : "are",
+                     fmt::join(scan.skipped, "; "));
+}
+
+namespace {
+
+// A folder's images, saying what it skipped; an error when it holds none.
+Result<std::vector<std::string>> folder_images(const std::string& folder) {
+  auto scan = scan_image_folder(folder);
+  const std::string skipped = describe_skipped(folder, scan);
+  if (scan.images.empty()) {
+    return Error{ErrorCode::kNotFound, fmt::format("{}: no image in this folder{}", folder,
+                                                   skipped.empty() ? " (it is empty)" : " (" + skipped.substr(folder.size() + 2) + ")")};
+  }
+  if (!skipped.empty()) spdlog::warn("{}", skipped);
+  return std::move(scan.images);
+}
 
 // The images under an s3:// prefix, walked like a folder (every depth), in key order.
 Result<std::vector<std::string>> s3_prefix_images(const std::string& prefix) {
@@ -61,14 +145,9 @@ Result<std::vector<std::string>> expand_image_inputs(const std::vector<std::stri
     }
     std::error_code ec;
     if (fs::is_directory(input, ec)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::skip_permission_denied, ec);
-           it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) break;
-        if (it->is_regular_file(ec) && has_image_extension(it->path().string())) found.push_back(it->path().string());
-      }
-      std::sort(found.begin(), found.end());
-      paths.insert(paths.end(), found.begin(), found.end());
+      auto found = folder_images(input);
+      if (!found) return found.error();
+      paths.insert(paths.end(), found->begin(), found->end());
       continue;
     }
     if (!fs::exists(input, ec)) return Error{ErrorCode::kNotFound, fmt::format("{}: no such file or folder", input)};
@@ -90,24 +169,14 @@ Result<std::vector<std::string>> expand_image_inputs(const std::vector<std::stri
 
 namespace {
 
-std::string lower_extension(const std::string& path) {
-  std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
-}
-
+// A folder's images; a folder with none is an input that names no image (the run goes on).
 void append_folder_images(const std::string& folder, std::vector<ImageInput>& out) {
-  std::vector<std::string> found;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    if (it->is_regular_file(ec) && has_image_extension(it->path().string()))
-      found.push_back(it->path().string());
+  auto found = folder_images(folder);
+  if (!found) {
+    out.push_back({folder, found.error()});
+    return;
   }
-  std::sort(found.begin(), found.end());
-  for (auto& path : found) out.push_back({std::move(path), std::nullopt});
+  for (auto& path : *found) out.push_back({std::move(path), std::nullopt});
 }
 
 void append_lines(std::istream& in, const std::string& base_dir, std::vector<ImageInput>& out) {

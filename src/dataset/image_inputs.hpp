@@ -3,6 +3,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,9 +16,24 @@ namespace logoscope::dataset {
 /// True when the extension is one of the image formats logoscope decodes.
 bool has_image_extension(const std::string& path);
 
-/// Expands each input: a folder → its image files (recursive, sorted); a .txt/.list file → one
-/// path per line (relative to the list's folder); anything else → itself.
-/// Error kNotFound naming the first input that does not exist.
+/// A folder's image files (recursive, sorted) and what was left out: files with other extensions,
+/// grouped by extension with the reason ("2 .heic files (HEIC (convert …))"). Hidden files
+/// (.DS_Store, markers) are neither.
+struct FolderScan {
+  std::vector<std::string> images;
+  std::vector<std::string> skipped;  ///< one line per extension
+  std::size_t skipped_count = 0;
+};
+FolderScan scan_image_folder(const std::string& folder);
+
+/// "FOLDER: skipped N files that are not read as images: …"; empty when nothing was skipped.
+std::string describe_skipped(const std::string& folder, const FolderScan& scan);
+
+/// Expands each input: a folder → its image files (recursive, sorted; what it skipped is logged as
+/// a warning); a .txt/.list file → one path per line (relative to the list's folder); anything
+/// else → itself.
+/// Error kNotFound naming the first input that does not exist, or a folder with no image in it
+/// (saying what it holds instead).
 Result<std::vector<std::string>> expand_image_inputs(const std::vector<std::string>& inputs);
 
 /// One image to detect in: a path or URI, or the error for an input that names no image.
@@ -28,7 +44,8 @@ struct ImageInput {
 
 /// Expands `logoscope detect`'s inputs, in order:
 ///   "-"                      one path per line read from `stdin_stream` (blank and # lines skipped)
-///   a folder                 its image files, recursively, sorted
+///   a folder                 its image files, recursively, sorted (skipped files logged; a folder
+///                            with no image becomes an ImageInput with error kNotFound)
 ///   a .txt / .list file      one path per line, relative to the list's folder
 ///   a dataset file           its images in dataset order: Ground Truth manifest (.manifest,
 ///                            .jsonl), COCO (.json), YOLO data.yaml (.yaml/.yml), VOC (.xml)

@@ -224,8 +224,9 @@ ValidationReport validate_dataset(const Dataset& dataset, const std::string& dat
     if (!check.readable) {
       ++report.images_unreadable;
       const bool missing = check.error.code == ErrorCode::kNotFound;
-      checker.add(Severity::kError, missing ? "missing_image" : "undecodable_image", sample, "",
-                  check.error.message);
+      const bool refused = check.error.code == ErrorCode::kAccessDenied;
+      checker.add(Severity::kError, missing ? "missing_image" : refused ? "access_denied" : "undecodable_image", sample,
+                  "", check.error.message);
       keep = false;
     } else {
       if ((sample.width > 0 && sample.width != check.width) ||

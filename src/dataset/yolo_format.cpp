@@ -26,7 +26,7 @@ using detail::RecordRef;
 constexpr const char* kRemoteList = "remote_images.txt";
 
 bool is_image_file(const std::string& path) {
-  static const std::set<std::string> kExtensions{".jpg",  ".jpeg", ".png", ".bmp", ".webp", ".tif",
+  static const std::set<std::string> kExtensions{".jpg",  ".jpeg", ".jfif", ".png", ".bmp", ".webp", ".tif",
                                                  ".tiff", ".gif",  ".pnm", ".ppm", ".pgm",  ".pbm"};
   return kExtensions.count(detail::extension_of(path)) > 0;
 }

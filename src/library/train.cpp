@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/input_set.hpp"
 #include "dataset/formats.hpp"
 #include "dataset/image_inputs.hpp"
 #include "dataset/split.hpp"
@@ -26,6 +27,36 @@ namespace {
 double metric(const nlohmann::json& metrics, const char* key) {
   const auto it = metrics.find(key);
   return it != metrics.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+// Records of the data that could not be used: said before any training, not after it.
+Error problems_before_training(const Problems& problems) {
+  constexpr std::size_t kShown = 10;
+  std::string listed;
+  for (std::size_t i = 0; i < problems.size() && i < kShown; ++i) listed += "\n  " + format_problem(problems[i]);
+  if (problems.size() > kShown) listed += fmt::format("\n  … and {} more", problems.size() - kShown);
+  return Error{ErrorCode::kInvalidValue,
+               fmt::format("{} problem{} while reading the data, so nothing was trained:{}\nfix them (`logoscope "
+                           "dataset validate` lists every one, `dataset validate --fix` writes a cleaned copy), or "
+                           "train on the rest with --skip-bad (TrainOptions::skip_bad)",
+                           problems.size(), problems.size() == 1 ? "" : "s", listed)};
+}
+
+// An input is never an output, even with overwrite: the model folder may not be, or hold, any
+// file the training reads (core/input_set.hpp).
+Status check_model_folder_apart(const TrainOptions& options, const train::TrainInputs& inputs) {
+  if (options.resume) return Ok{};  // the folder is the checkpoint being continued
+  InputSet read = {options.train, options.test};
+  read.add_folder_and_contents(options.base);
+  read.add_all(options.negatives);
+  for (const auto& text : options.references) {
+    if (auto spec = marks::parse_reference_spec(text)) read.add(spec->path);  // a bad spec is refused below
+  }
+  for (const auto* part : {&inputs.train, &inputs.test}) {
+    for (const auto& sample : part->samples) read.add(sample.image);
+  }
+  read.add_all(inputs.negatives);
+  return read.check_output(options.out, "model folder");
 }
 
 }  // namespace
@@ -123,11 +154,21 @@ Result<TrainSummary> train_into_folder(const TrainOptions& options,
     inputs.test = std::move(parts->test);
     inputs.test_source = options.train + " (20% held out)";
   }
+  if (!problems.empty() && !options.skip_bad) return problems_before_training(problems);
   for (const auto& problem : problems) summary.warnings.push_back(format_problem(problem));
   auto negatives = dataset::expand_image_inputs(options.negatives);
   if (!negatives) return negatives.error();
   inputs.negatives = std::move(negatives).value();
   inputs.no_flip_labels = options.no_flip_labels;
+  if (auto apart = check_model_folder_apart(options, inputs); !apart) return apart.error();
+  {
+    // A credentials problem with s3:// images is one error now, not a failed image each later.
+    std::vector<std::string> images = inputs.negatives;
+    for (const auto* part : {&inputs.train, &inputs.test}) {
+      for (const auto& sample : part->samples) images.push_back(sample.image);
+    }
+    if (auto access = storage::check_s3_access(images); !access) return access.error();
+  }
 
   nlohmann::json one_shot;
   if (!options.references.empty()) {
@@ -175,6 +216,7 @@ Result<TrainSummary> train_into_folder(const TrainOptions& options,
   config.seed = options.seed;
   config.threads = options.context.threads;
   config.resume = options.resume;
+  config.skip_bad = options.skip_bad;
   config.architecture = options.architecture;
   config.freeze = options.freeze;
   config.trunk_lr_scale = options.trunk_lr_scale;

@@ -408,7 +408,7 @@ Result<std::unique_ptr<PhotoBank>> PhotoBank::open(const std::string& dir, int m
   auto impl = std::make_unique<Impl>();
   impl->max_side = std::max(16, max_side);
   impl->cache_bytes = cache_bytes;
-  static const std::vector<std::string> kExtensions = {".jpg", ".jpeg", ".png", ".webp",
+  static const std::vector<std::string> kExtensions = {".jpg", ".jpeg", ".jfif", ".png", ".webp",
                                                        ".bmp", ".tif",  ".tiff"};
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;

@@ -36,8 +36,9 @@ ProgressFn console_progress(bool enabled) {
     // Validation interrupts training briefly; its result shows in the training bar's status.
     if (update.phase == TrainProgress::Phase::kValidating) return;
     std::lock_guard<std::mutex> lock(bars->mutex);
-    const std::string key = update.phase == TrainProgress::Phase::kDecoding ? "decoding " + update.what
-                                                                             : std::string(phase_label(update.phase));
+    const bool labelled = update.phase == TrainProgress::Phase::kDecoding || update.phase == TrainProgress::Phase::kTraining;
+    const std::string key = labelled ? std::string(phase_label(update.phase)) + " " + update.what
+                                     : std::string(phase_label(update.phase));
     auto& bar = bars->open[key];
     if (!bar) {
       bar = std::make_unique<Progress>(key, update.total, true);

@@ -245,17 +245,27 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   double box_avg = 0;
   double ctr_avg = 0;
   // A resumed run validates at its next scheduled point, not at every one it has passed.
-  int next_validation = 1 + static_cast<int>(std::floor(progress_of(step, elapsed_before) * config.validations));
+  // Validation (and its checkpoint) effort follows the run's length: one check per 50 steps or 30 s
+  // of budget, at most config.validations; a 30-step smoke test checks once, at its end.
+  const double run_length = max_steps > 0 ? static_cast<double>(max_steps) / 50.0 : config.time_budget_s / 30.0;
+  const int validations = std::clamp(static_cast<int>(run_length), 1, std::max(1, config.validations));
+  int next_validation = 1 + static_cast<int>(std::floor(progress_of(step, elapsed_before) * validations));
   int stale = 0;
   std::int64_t best_step = 0;
   double last_val_f1 = -1;
   double last_val_ap = -1;
-  std::int64_t reported_permille = -1;
-  auto report = [&](std::int64_t permille, bool finished) {
-    if (progress) {
-      progress({TrainProgress::Phase::kTraining, "training", permille, 1000, status_line(loss_avg, last_val_f1, last_val_ap),
-                finished});
-    }
+  // The bar counts steps when a step count is set, else seconds of the time budget.
+  std::int64_t reported_done = -1;
+  auto report = [&](std::int64_t at_step, double elapsed, bool finished) {
+    if (!progress) return;
+    const bool by_steps = max_steps > 0;
+    const std::int64_t total = by_steps ? max_steps : static_cast<std::int64_t>(std::ceil(config.time_budget_s));
+    std::int64_t done = by_steps ? at_step : static_cast<std::int64_t>(elapsed);
+    if (finished) done = std::max(done, total);
+    if (done == reported_done && !finished) return;
+    reported_done = done;
+    progress({TrainProgress::Phase::kTraining, by_steps ? "steps" : "seconds", std::min(done, total), total,
+              status_line(loss_avg, last_val_f1, last_val_ap), finished});
   };
   net->train();
   for (;;) {
@@ -288,13 +298,9 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     box_avg += k * (loss.box.item<double>() - box_avg);
     ctr_avg += k * (loss.ctr.item<double>() - ctr_avg);
     const double now_elapsed = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
-    const auto permille = static_cast<std::int64_t>(std::min(1.0, progress_of(step, now_elapsed)) * 1000);
-    if (permille != reported_permille) {
-      report(permille, false);
-      reported_permille = permille;
-    }
+    report(step, now_elapsed, false);
 
-    const bool validate_now = progress_of(step, now_elapsed) >= static_cast<double>(next_validation) / config.validations;
+    const bool validate_now = progress_of(step, now_elapsed) >= static_cast<double>(next_validation) / validations;
     if (!validate_now) continue;
     ++next_validation;
     if (!validation.samples.empty()) {
@@ -327,7 +333,7 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
       break;
     }
   }
-  report(1000, true);
+  report(step, elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count(), true);
   const double train_seconds = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
 
   // 4. The weights to keep, the test evaluation and its thresholds, the model folder.

@@ -57,9 +57,12 @@ struct TrainConfig {
   std::uint64_t seed = 0;
   double val_fraction = 0.15;   ///< carved from train when every label has ≥ min_val_label_images
   int min_val_label_images = 25;
-  int validations = 8;          ///< how many times to validate over the run
+  int validations = 8;          ///< most validations over the run (one per 50 steps or 30 s of budget)
   int patience = 4;             ///< stop after this many validations without AP50 improvement
   bool resume = false;
+  /// Images that cannot be read (missing, undecodable) are left out and training goes on; without
+  /// it they end the call before the first step, each named in the log.
+  bool skip_bad = false;
   /// The network: "fcos-resnet-fpn" or "nanodet-g"; empty = the base model's, else fcos-resnet-fpn.
   std::string architecture;
   std::string base_model;       ///< a model folder to start from (model::init_from_base); empty = see start_network.hpp

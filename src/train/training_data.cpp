@@ -122,6 +122,13 @@ Result<TrainingData> prepare_training_data(const TrainInputs& inputs, const Trai
   if (data.positives.empty()) {
     return Error{ErrorCode::kInvalidArgument, fmt::format("{}: none of the training images could be read", inputs.train_source)};
   }
+  if (data.skipped > 0 && !config.skip_bad) {
+    return Error{ErrorCode::kNotFound,
+                 fmt::format("{} of {} images could not be read (each is named above), so nothing was trained: fix "
+                             "or remove them (`logoscope dataset validate` lists every problem), or train on the rest "
+                             "with --skip-bad",
+                             data.skipped, train_set.samples.size() + negative_samples.size())};
+  }
   if (data.skipped > 0) {
     spdlog::warn("{} of {} images could not be read and are left out of training (each is named above); fix or remove "
                  "them (`logoscope dataset validate` lists every problem)",

@@ -229,6 +229,7 @@ TEST_F(DetectCliTest, TilingRunsMorePassesAndLeavesNoDuplicateBoxes) {
   EXPECT_EQ(nlohmann::json::parse(read_text(on_json))["network_passes"], 3 * 14);
   auto whole_only = args("off", off_json);
   whole_only.emplace_back("--no-large-logo-pass");
+  whole_only.emplace_back("--overwrite");  // the profile file of the first run is replaced
   ASSERT_EQ(run_logoscope(whole_only).exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(read_text(off_json))["network_passes"], 3);
   for (const auto& record : json_lines(on.out)) {

@@ -5,10 +5,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "dataset/image_inputs.hpp"
+#include "cli/cli_app.hpp"
 #include "cli/suggest.hpp"
 #include "support/cli_runner.hpp"
 #include "support/temp_dir.hpp"
@@ -165,8 +168,18 @@ TEST_F(CliOutputs, SmallDataTrapsAreSaidOutLoud) {
                                                               R"("annotations": [{"class_id": 0, "left": 1, "top": 1, "width": 20, "height": 20}]}, )"
                                                               R"("bounding-box-metadata": {"class-map": {"0": "acme"}, "type": "groundtruth/object-detection"}})"
                                                               "\n");
-  const auto trained = run_logoscope({"train", "--train", with_missing, "--out", dir_.file("m"), "--steps", "2",
-                                      "--batch-size", "2", "--input-size", "128", "--infer-size", "160", "--scratch"});
+  const std::vector<std::string> train = {"train", "--train", with_missing, "--out", dir_.file("m"), "--steps", "2",
+                                          "--batch-size", "2", "--input-size", "128", "--infer-size", "160", "--scratch"};
+  // A missing image stops the training before its first step, unless told to go on without it.
+  const auto stopped = run_logoscope(train);
+  EXPECT_EQ(stopped.exit_code, 2) << stopped.err;
+  EXPECT_THAT(stopped.err, HasSubstr("gone.jpg"));
+  EXPECT_THAT(stopped.err, HasSubstr("nothing was trained"));
+  EXPECT_THAT(stopped.err, HasSubstr("--skip-bad"));
+  EXPECT_FALSE(fs::exists(dir_.file("m/model.json")));
+  auto skipping = train;
+  skipping.push_back("--skip-bad");
+  const auto trained = run_logoscope(skipping);
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
   EXPECT_THAT(trained.err, HasSubstr("assumed threshold comes from only"));
   EXPECT_THAT(trained.err, HasSubstr("could not be read and are left out of training"));
@@ -211,6 +224,107 @@ TEST_F(CliOutputs, EvaluateReadsDetectCsvAndRefusesFilesThatAreNotDetections) {
                                             dir_.file("e4")});
   EXPECT_EQ(refused_model.exit_code, 2);
   EXPECT_THAT(refused_model.err, HasSubstr("no line is a detection record"));
+}
+
+
+TEST_F(CliOutputs, TrainSaysBadLinesBeforeTrainingAndStops) {
+  const std::string broken = dir_.write("broken.manifest", read_text(manifest_) + "{not json\n");
+  const std::vector<std::string> train = {"train", "--train", broken, "--out", dir_.file("m"), "--steps", "2",
+                                          "--batch-size", "2", "--input-size", "128", "--infer-size", "160", "--scratch"};
+  const auto stopped = run_logoscope(train);
+  EXPECT_EQ(stopped.exit_code, 2) << stopped.err;
+  EXPECT_THAT(stopped.err, HasSubstr("1 problem while reading the data, so nothing was trained"));
+  EXPECT_THAT(stopped.err, HasSubstr("broken.manifest:9"));
+  EXPECT_THAT(stopped.err, HasSubstr("--skip-bad"));
+  EXPECT_FALSE(fs::exists(dir_.file("m/model.json")));
+  auto skipping = train;
+  skipping.push_back("--skip-bad");
+  const auto trained = run_logoscope(skipping);
+  EXPECT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_THAT(trained.err, HasSubstr("--skip-bad: trained without what 1 problem left out"));
+  EXPECT_TRUE(fs::exists(dir_.file("m/model.json")));
+}
+
+TEST_F(CliOutputs, EmptyFoldersAndSkippedFilesAreSaid) {
+  fs::create_directories(dir_.file("empty"));
+  const auto empty = run_logoscope({"detect", "--any-logo", dir_.file("empty")});
+  EXPECT_EQ(empty.exit_code, 1) << empty.err;
+  EXPECT_THAT(empty.out, HasSubstr("no image in this folder (it is empty)"));
+  const auto negatives = run_logoscope({"train", "--train", manifest_, "--negatives", dir_.file("empty"), "--out",
+                                        dir_.file("m"), "--steps", "1", "--scratch"});
+  EXPECT_EQ(negatives.exit_code, 2) << negatives.err;
+  EXPECT_THAT(negatives.err, HasSubstr("no image in this folder"));
+  EXPECT_FALSE(fs::exists(dir_.file("m/model.json")));
+
+  // A phone's folder: a JPEG saved as .jfif is read; HEIC and notes are skipped, and said so.
+  fs::create_directories(dir_.file("phone"));
+  fs::copy_file(dir_.file("images/synth_0000.jpg"), dir_.file("phone/IMG_1.jfif"));
+  dir_.write("phone/IMG_2.heic", "heic bytes");
+  dir_.write("phone/notes.txt", "notes");
+  dir_.write("phone/.DS_Store", "finder");
+  const auto phone = run_logoscope({"detect", "--any-logo", dir_.file("phone")});
+  EXPECT_EQ(phone.exit_code, 0) << phone.err;
+  const auto lines = testing::json_lines(phone.out);
+  ASSERT_EQ(lines.size(), 1U) << phone.out;
+  EXPECT_THAT(lines[0]["image"].get<std::string>(), HasSubstr("IMG_1.jfif"));
+  EXPECT_FALSE(lines[0].contains("error")) << lines[0].dump();
+  EXPECT_THAT(phone.err, HasSubstr("skipped 2 files"));
+  EXPECT_THAT(phone.err, HasSubstr("1 .heic file (HEIC"));
+  EXPECT_THAT(phone.err, HasSubstr("1 .txt file (not an image format"));
+  EXPECT_THAT(phone.err, Not(HasSubstr("DS_Store")));
+}
+
+TEST_F(CliOutputs, EvaluateSaysWhenLabelNamesMatchNothing) {
+  // A detector that calls the logo "Acme Corp" scored against boxes labeled "acme".
+  const std::string predictions =
+      dir_.write("renamed.jsonl", R"({"image": "images/synth_0000.jpg", "CustomLabels": [{"Name": "Acme Corp", )"
+                                  R"("Confidence": 90, "Geometry": {"BoundingBox": {"Left": 0.1, "Top": 0.1, )"
+                                  R"("Width": 0.2, "Height": 0.2}}}]})" "\n");
+  const auto run = run_logoscope({"evaluate", "--predictions", predictions, "--ground-truth", manifest_, "--out",
+                                  dir_.file("e")});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("no label name of"));
+  EXPECT_THAT(run.err, HasSubstr("'Acme Corp' is probably 'acme'"));
+}
+
+TEST_F(CliOutputs, NumericOptionsSayTheirRangeAsAPersonWould) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {{"detect", "--any-logo", manifest_, "--max-results", "-1"}, "--max-results: -1 is not allowed: give 0 or more"},
+      {{"detect", "--any-logo", manifest_, "--threads", "-2"}, "--threads: -2 is not allowed: give 0 to 1024"},
+      {{"train", "--train", manifest_, "--out", dir_.file("m"), "--steps", "-5"}, "--steps: -5 is not allowed: give 0 or more"},
+      {{"train", "--train", manifest_, "--out", dir_.file("m"), "--lr", "0"}, "--lr: 0 is not allowed: give more than 0"},
+      {{"dataset", "split", manifest_, "--out", dir_.file("s"), "--seed", "-1"}, "--seed: -1 is not allowed"},
+      {{"detect", "--any-logo", manifest_, "--tile-size", "lots"}, "'lots' is not a number: give 64 to 8192"},
+  };
+  const std::regex long_number("[0-9]{12,}");
+  for (const auto& c : cases) {
+    const auto run = run_logoscope(c.args);
+    EXPECT_EQ(run.exit_code, 2) << c.expected << "\n" << run.err;
+    EXPECT_THAT(run.err, HasSubstr(c.expected));
+    EXPECT_FALSE(std::regex_search(run.err, long_number)) << run.err;
+  }
+  EXPECT_FALSE(fs::exists(dir_.file("m")));
+  // Every command's --help: each numeric option states its range, and no range reads like a type's limit.
+  for (const auto& [command, options] : command_options()) {
+    std::vector<std::string> args;
+    std::istringstream words(command);
+    for (std::string word; words >> word;) args.push_back(word);
+    args.push_back("--help");
+    const auto help = run_logoscope(args);
+    EXPECT_FALSE(std::regex_search(help.out, long_number)) << command;
+    std::istringstream lines(help.out);
+    const std::regex numeric(R"(^\s+(-\w, )?(--[\w-]+) (INT|UINT|FLOAT|NUMBER)\b(\S*))");
+    for (std::string line; std::getline(lines, line);) {
+      std::smatch match;
+      if (!std::regex_search(line, match, numeric)) continue;
+      const std::string suffix = match[4];
+      EXPECT_TRUE(suffix.rfind(":", 0) == 0) << command << " " << match[2] << " has no range: " << line;
+    }
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 //   - the CLI journey: train, evaluate and detect with the dataset, images and every output in
 //     the bucket give the same detections as the same work on local files.
 #include <gmock/gmock.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -222,6 +223,29 @@ TEST(S3Journey, TrainEvaluateAndDetectInABucketMatchTheLocalRun) {
   for (std::string line; std::getline(local_in, line);) local_lines.push_back(nlohmann::json::parse(line)["CustomLabels"].dump());
   EXPECT_EQ(remote_lines.size(), 12U);
   EXPECT_EQ(remote_lines, local_lines);
+}
+
+TEST(S3Journey, ABucketDatasetBecomesALocalOneWithCopyImages) {
+  // Rekognition's datasets live in S3: one command makes a local copy to train on offline.
+  using testing::run_logoscope;
+  testing::TempDir dir;
+  ASSERT_EQ(run_logoscope({"demo", "--out", dir.file("data"), "--images", "8", "--no-train"}).exit_code, 0);
+  const std::string bucket = test_root() + "/copy";
+  upload_folder(dir.file("data"), bucket + "/data");
+  const std::string local = dir.file("offline/train.manifest");
+  const auto copied = run_logoscope({"dataset", "convert", bucket + "/data/dataset.manifest", local, "--copy-images"});
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  const std::string text = testing::read_text(local);
+  EXPECT_EQ(text.find("s3://"), std::string::npos) << "references point at the copies";
+  EXPECT_NE(text.find("\"images/synth_0000.jpg\""), std::string::npos) << text.substr(0, 300);
+  for (int i = 0; i < 8; ++i) {
+    const std::string name = fmt::format("images/synth_{:04d}.jpg", i);
+    EXPECT_EQ(testing::read_text(dir.file("offline/" + name)), testing::read_text(dir.file("data/" + name))) << name;
+  }
+  const auto validated = run_logoscope({"dataset", "validate", local});
+  EXPECT_EQ(validated.exit_code, 0) << validated.out << validated.err;
+  // Copying again over the copies needs --overwrite, like any output.
+  EXPECT_EQ(run_logoscope({"dataset", "convert", bucket + "/data/dataset.manifest", local, "--copy-images"}).exit_code, 2);
 }
 
 }  // namespace
