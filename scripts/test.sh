@@ -27,6 +27,9 @@ for arg in "$@"; do
   esac
 done
 
+# What the suites need besides the program's own packages (idempotent; quick when present).
+scripts/setup.sh --test-deps
+
 # The NanoDet-g conversion test compares with golden outputs and needs the weights: fetched once
 # (idempotent), and required, so that a missing file fails instead of skipping.
 scripts/fetch-pretrained.sh
@@ -34,6 +37,7 @@ export LOGOSCOPE_REQUIRE_PRETRAINED=1
 # The browser test of the web UI runs, never skips (setup.sh installs its node modules).
 export LOGOSCOPE_REQUIRE_BROWSER=1
 
-cmake -S . -B "$BUILD_DIR" -G Ninja -DLOGOSCOPE_FATAL_WARNINGS=ON "${EXTRA[@]}" >/dev/null
+cmake -S . -B "$BUILD_DIR" -G Ninja -DLOGOSCOPE_FATAL_WARNINGS=ON -DLOGOSCOPE_BUILD_TESTS=ON -DLOGOSCOPE_BUILD_BENCH=ON \
+  "${EXTRA[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" "${TARGETS[@]}"
 ctest --test-dir "$BUILD_DIR" -L "$LABELS" "${EXCLUDE[@]}" --output-on-failure -j"$(nproc)"
