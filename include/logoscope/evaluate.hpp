@@ -13,7 +13,7 @@
 // The model runs through the same path as detection (detect.hpp). A predicted box matches a
 // labeled box of the same label at IoU ≥ 0.5; each label's assumed threshold is the confidence
 // with the best F1; precision, recall and F1 are reported at it; AP is the area under the
-// precision-recall curve (101 points, COCO style). docs/evaluation.md defines every number.
+// precision-recall curve (101 points, COCO style). docs/metrics.md defines every number.
 //
 // Thread safety: independent calls may run at once (each loads its own model).
 #pragma once

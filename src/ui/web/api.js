@@ -1,4 +1,4 @@
-// Client of the logoscope ui HTTP API (docs/ui-api.md).
+// Client of the logoscope ui HTTP API (docs/ui.md).
 
 const TOKEN_KEY = 'logoscope.token';
 
