@@ -6,7 +6,8 @@
 //                input sizes, per-label assumed thresholds, NMS settings, training config and
 //                seed, dataset hashes, metrics
 //   weights.pt   the network's parameters and buffers (libtorch archive)
-//   training.csv one row per validation: step, seconds, loss, val F1, val AP50
+//   training.csv a row every 10 steps (step, seconds, images, losses, lr) and one per validation
+//                (the same plus val F1, val AP50; empty on the other rows)
 // Readers reject other formats and newer versions with a clear error.
 //
 // Thread safety: plain values.

@@ -16,6 +16,7 @@
 #include "core/paths.hpp"
 #include "core/thread_pool.hpp"
 #include "eval/metrics_json.hpp"
+#include "model/base_model.hpp"
 #include "model/fcos_head_ops.hpp"
 #include "model/fcos_targets.hpp"
 #include "model/model_info.hpp"
@@ -151,7 +152,42 @@ nlohmann::json config_to_json(const TrainConfig& config) {
             {"min_box_side", a.min_box_side}, {"max_box_side_fraction", a.max_box_side_fraction}}}};
 }
 
-Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig& config, const std::string& model_dir) {
+namespace {
+
+// A resumed run rebuilds the network it checkpointed: the architecture, base model and frozen
+// parts its first run recorded in last_state.json, unless given again.
+Result<TrainConfig> resumed_config(const TrainConfig& requested, const std::string& state_path) {
+  TrainConfig config = requested;
+  if (!requested.resume) return config;
+  std::ifstream state_in(state_path);
+  if (!state_in) return Error{ErrorCode::kNotFound, fmt::format("{}: nothing to resume (no checkpoint)", state_path)};
+  const auto state = nlohmann::json::parse(state_in, nullptr, false);
+  if (state.is_discarded() || !state.is_object()) {
+    return Error{ErrorCode::kParse, fmt::format("{}: not valid JSON", state_path)};
+  }
+  const auto network = state.value("network", nlohmann::json());
+  if (!network.is_object()) {
+    // A checkpoint from before the network was recorded: its run most likely started, as train
+    // does by default, from the built-in base model.
+    if (config.architecture.empty() && config.base_model.empty()) {
+      if (const auto builtin = model::find_builtin_base_model()) config.base_model = *builtin;
+    }
+    return config;
+  }
+  if (config.architecture.empty()) config.architecture = network.value("architecture", std::string());
+  if (config.base_model.empty()) config.base_model = network.value("base_model", std::string());
+  if (config.freeze == 0) config.freeze = network.value("freeze", 0);
+  if (config.trunk_lr_scale < 0) config.trunk_lr_scale = network.value("trunk_lr_scale", -1.0);
+  return config;
+}
+
+}  // namespace
+
+Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig& requested_config,
+                                    const std::string& model_dir) {
+  const auto resumed = resumed_config(requested_config, Checkpoint(model_dir).state);
+  if (!resumed) return resumed.error();
+  const TrainConfig& config = *resumed;
   const auto started_at = Clock::now();
   std::error_code ec;
   fs::create_directories(model_dir, ec);
@@ -218,7 +254,11 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
       net->to(device);
       ema->to(device);
     } catch (const c10::Error& error) {
-      return Error{ErrorCode::kInvalidValue, fmt::format("{}: cannot resume: {}", model_dir, error.what_without_backtrace())};
+      return Error{ErrorCode::kInvalidValue,
+                   fmt::format("{}: cannot resume: the checkpoint does not fit a {} network ({}); a checkpoint from an "
+                               "earlier version records no network: resume with the --architecture and --base its "
+                               "training started from",
+                               model_dir, info.architecture, error.what_without_backtrace())};
     }
     step = state.value("step", 0);
     elapsed_before = state.value("elapsed_s", 0.0);
@@ -267,6 +307,8 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     progress({TrainProgress::Phase::kTraining, by_steps ? "steps" : "seconds", std::min(done, total), total,
               status_line(loss_avg, last_val_f1, last_val_ap), finished});
   };
+  // Why the loop ends: its step count (or epochs), the wall-clock budget, or early stopping.
+  std::string stopped_by = max_steps > 0 ? (config.max_steps > 0 ? "steps" : "epochs") : "time_budget";
   net->train();
   for (;;) {
     const double elapsed = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
@@ -301,7 +343,14 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     report(step, now_elapsed, false);
 
     const bool validate_now = progress_of(step, now_elapsed) >= static_cast<double>(next_validation) / validations;
-    if (!validate_now) continue;
+    if (!validate_now) {
+      // The loss every 10 steps (validation columns empty), for the report's training curve.
+      if (step % 10 == 0) {
+        csv << fmt::format("{},{:.1f},{},{:.5f},{:.5f},{:.5f},{:.5f},{:.6f},,\n", step, now_elapsed,
+                           step * config.batch_size, loss_avg, cls_avg, box_avg, ctr_avg, lr);
+      }
+      continue;
+    }
     ++next_validation;
     if (!validation.samples.empty()) {
       const auto score = score_network(info, *ema, validation, TrainProgress::Phase::kValidating, progress);
@@ -324,17 +373,30 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
                         save_optimiser(*optimiser.adam, checkpoint.optimiser)}) {
       if (!status) return status.error();
     }
-    auto written = model::write_text_atomically(
-        checkpoint.state, nlohmann::json{{"step", step}, {"elapsed_s", now_elapsed}, {"best_val_ap50", best_ap}}.dump());
+    const nlohmann::json network = {{"architecture", info.architecture},
+                                    {"base_model", config.base_model},
+                                    {"freeze", config.freeze},
+                                    {"trunk_lr_scale", started->trunk_lr_scale}};
+    auto written = model::write_text_atomically(checkpoint.state, nlohmann::json{{"step", step},
+                                                                                  {"elapsed_s", now_elapsed},
+                                                                                  {"best_val_ap50", best_ap},
+                                                                                  {"network", network}}
+                                                                      .dump());
     if (!written) return written.error();
     net->train();
     if (stale >= config.patience && !validation.samples.empty()) {
       spdlog::info("stopping early: validation AP50 has not improved for {} checks", stale);
+      stopped_by = "early_stop";
       break;
     }
   }
   report(step, elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count(), true);
   const double train_seconds = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
+  if (stopped_by == "time_budget") {
+    spdlog::info("the time budget stopped training at step {} ({:.0f} s, {:.0f} steps a minute on this CPU): a faster "
+                 "machine gets more steps from the same budget; --steps N trains the same model on any machine",
+                 step, train_seconds, train_seconds > 0 ? 60.0 * static_cast<double>(step) / train_seconds : 0.0);
+  }
 
   // 4. The weights to keep, the test evaluation and its thresholds, the model folder.
   if (best_ap >= 0 && fs::exists(checkpoint.best)) {
@@ -373,6 +435,7 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   info.training["architecture"] = info.architecture;
   info.training["start"] = started->start;
   info.training["steps"] = step;
+  info.training["stopped_by"] = stopped_by;
   info.training["images_seen"] = summary.images_seen;
   info.training["train_seconds"] = train_seconds;
   info.training["images_per_second"] = summary.images_per_second;

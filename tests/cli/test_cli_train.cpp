@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.hpp"
@@ -68,6 +70,33 @@ TEST(TrainCli, StartsFromTheBuiltInBaseModelUnlessToldOtherwise) {
   const auto both = train("both", {"--scratch", "--base", dir.file("stand-in")});
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_THAT(both.err, HasSubstr("--scratch"));
+}
+
+TEST(TrainCli, ResumeContinuesTheNetworkItCheckpointed) {
+  // The default start is the built-in nanodet-g base; a resumed run must rebuild that network,
+  // not the architecture a run without a base would get.
+  testing::TempDir dir;
+  ASSERT_EQ(run_logoscope({"demo", "--out", dir.path(), "--images", "8", "--no-train"}).exit_code, 0);
+  const testing::ScopedEnv env("LOGOSCOPE_BASE_MODEL", std::string(LOGOSCOPE_SOURCE_DIR) + "/models/base");
+  const auto train = [&](const std::string& steps, std::vector<std::string> extra) {
+    auto args = std::vector<std::string>{"train", "--train", dir.file("dataset.manifest"), "--out", dir.file("m"),
+                                         "--steps", steps, "--batch-size", "2", "--input-size", "128",
+                                         "--infer-size", "160"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_logoscope(args);
+  };
+  const auto first = train("2", {});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto state = nlohmann::json::parse(read_text(dir.file("m/last_state.json")));
+  EXPECT_EQ(state["network"]["architecture"], "nanodet-g");
+  // As after a kill: the checkpoint is there, the finished model is not.
+  std::filesystem::remove(dir.file("m/model.json"));
+  std::filesystem::remove(dir.file("m/weights.pt"));
+  const auto resumed = train("4", {"--resume"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto model = nlohmann::json::parse(read_text(dir.file("m/model.json")));
+  EXPECT_EQ(model["network"]["architecture"], "nanodet-g");
+  EXPECT_EQ(model["training"]["steps"], 4);
 }
 
 }  // namespace
