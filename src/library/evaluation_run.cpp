@@ -2,6 +2,9 @@
 
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
 
 #include "api/custom_labels.hpp"
 #include "core/files.hpp"
@@ -32,6 +35,44 @@ std::string local_time_text() {
   char text[40];
   std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %Z", &local);
   return text;
+}
+
+// The model's training curve (training.csv) and how its training ended (model.json), for the
+// report; nullopt when the folder has neither (a remote model, or one from elsewhere).
+std::optional<report::TrainingCurve> read_training_curve(const std::string& model_dir) {
+  if (model_dir.empty() || storage::is_remote(model_dir)) return std::nullopt;
+  std::ifstream csv((fs::path(model_dir) / "training.csv").string());
+  if (!csv) return std::nullopt;
+  report::TrainingCurve curve;
+  std::string line;
+  std::getline(csv, line);  // header: step,seconds,images,loss,cls_loss,box_loss,ctr_loss,lr,val_f1,val_ap50
+  while (std::getline(csv, line)) {
+    std::vector<std::string> fields;
+    std::istringstream row(line);
+    for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+    if (line.back() == ',') fields.emplace_back();
+    if (fields.size() < 10) continue;
+    try {
+      const double val_f1 = fields[8].empty() ? -1 : std::stod(fields[8]);
+      const double val_ap = fields[9].empty() ? -1 : std::stod(fields[9]);
+      curve.steps.push_back(std::stoll(fields[0]));
+      curve.seconds.push_back(std::stod(fields[1]));
+      curve.loss.push_back(std::stod(fields[3]));
+      curve.val_f1.push_back(val_f1);
+      curve.val_ap50.push_back(val_ap);
+    } catch (const std::exception&) {
+      continue;  // a line cut by an interrupted run
+    }
+  }
+  if (curve.steps.empty()) return std::nullopt;
+  curve.steps_done = curve.steps.back();
+  curve.train_seconds = curve.seconds.back();
+  if (auto info = model::read_model_info(model_dir); info && info->training.is_object()) {
+    curve.steps_done = info->training.value("steps", curve.steps_done);
+    curve.train_seconds = info->training.value("train_seconds", curve.train_seconds);
+    curve.stopped_by = info->training.value("stopped_by", std::string());
+  }
+  return curve;
 }
 
 }  // namespace
@@ -119,6 +160,7 @@ EvaluationFolder write_evaluation_folder(const eval::Evaluation& evaluation,
   context.ground_truth = sources.ground_truth;
   context.predictions = sources.predictions;
   context.created = local_time_text();
+  context.training = read_training_curve(sources.model);
   folder.report = named("report.html");
   auto written = report::write_html_report(evaluation, context, local("report.html"));
   if (!written) throw Failure(written.error());

@@ -25,12 +25,29 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "eval/evaluation.hpp"
 #include "logoscope/result.hpp"
 
 namespace logoscope::report {
+
+/// How the evaluated model was trained (its training.csv and model.json), for the "Training"
+/// section: loss and validation scores against steps, and why training stopped.
+struct TrainingCurve {
+  std::vector<std::int64_t> steps;
+  std::vector<double> seconds;
+  std::vector<double> loss;      ///< smoothed total loss
+  std::vector<double> val_f1;    ///< < 0: no validation at that row
+  std::vector<double> val_ap50;  ///< < 0: no validation at that row
+  std::int64_t steps_done = 0;
+  double train_seconds = 0;
+  /// "steps", "epochs", "time_budget" (cut by the wall-clock budget), "early_stop"; empty: unknown.
+  std::string stopped_by;
+};
 
 /// What the page says about where the numbers came from; shown as given (escaped).
 struct ReportContext {
@@ -41,6 +58,7 @@ struct ReportContext {
   std::string created;                 ///< timestamp text, shown as is
   std::size_t max_gallery_items = 60;  ///< per gallery; the rest is counted ("N more not shown")
   int thumbnail_size = 256;            ///< long side of each thumbnail, px (clamped to 32..2048)
+  std::optional<TrainingCurve> training;  ///< a model's training, when the model folder has it
 };
 
 /// Renders the report page.

@@ -155,6 +155,11 @@ TEST_F(EvaluateCliTest, ModelRunWritesTheEvaluationFolderAndSuggestionsMergeBack
     EXPECT_NEAR(model_json["min_confidence"][label].get<double>(), summary["thresholds"][name].get<double>(), 1e-2);
   }
   EXPECT_EQ(summary["version"], 2);
+  // The report shows how the model was trained, from its training.csv and model.json.
+  EXPECT_EQ(model_json["training"]["stopped_by"], "epochs");
+  const std::string report = read_text(out + "/report.html");
+  EXPECT_NE(report.find("data-chart=\"training-loss\""), std::string::npos);
+  EXPECT_NE(report.find("It ran the epochs it was given"), std::string::npos);
   EXPECT_EQ(summary["confidence_scale"], "0-100");
 
   // Rekognition's summary shape beside it, with the same numbers (its Threshold a fraction, as there).

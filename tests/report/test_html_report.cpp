@@ -281,6 +281,36 @@ TEST(HtmlReport, ShowsContextAndCounts) {
     EXPECT_NE(section(html, "summary").find(part), std::string::npos) << part;
 }
 
+TEST(HtmlReport, TrainingSectionDrawsTheCurvesAndSaysWhatStoppedIt) {
+  const TempDir dir;
+  auto builder = small_evaluation(testing::write_test_image(dir.path(), "image.png", 320, 240));
+  EXPECT_EQ(render_html_report(builder.evaluation(), {}).find("id=\"training\""), std::string::npos)
+      << "no training section without a training curve";
+  ReportContext context;
+  TrainingCurve curve;
+  curve.steps = {10, 20, 25, 30};
+  curve.seconds = {5, 10, 13, 15};
+  curve.loss = {2.0, 1.5, 1.2, 1.0};
+  curve.val_f1 = {-1, -1, 0.5, -1};
+  curve.val_ap50 = {-1, -1, 0.4, -1};
+  curve.steps_done = 30;
+  curve.train_seconds = 15;
+  curve.stopped_by = "time_budget";
+  context.training = curve;
+  const std::string html = render_html_report(builder.evaluation(), context);
+  const std::string training = section(html, "training");
+  ASSERT_FALSE(training.empty());
+  EXPECT_NE(training.find("30 steps in 15 s (120 steps a minute"), std::string::npos) << training.substr(0, 400);
+  EXPECT_NE(training.find("The time budget stopped it"), std::string::npos);
+  EXPECT_NE(training.find("data-chart=\"training-loss\""), std::string::npos);
+  EXPECT_NE(training.find("data-chart=\"training-validation\""), std::string::npos);
+  // The loss line has a point per row; the validation lines only where there was a validation.
+  const auto loss_chart = training.substr(training.find("training-loss"));
+  const auto loss_line = loss_chart.substr(loss_chart.find("<polyline points=\""));
+  EXPECT_EQ(count_of(loss_line.substr(0, loss_line.find("\"", 18)), ","), 4U);
+  EXPECT_NE(html.find("href=\"#training\""), std::string::npos);
+}
+
 TEST(HtmlReport, PerLabelTableIsWorstFirstWithEveryColumn) {
   const TempDir dir;
   auto builder = small_evaluation(testing::write_test_image(dir.path(), "image.png", 320, 240));
