@@ -174,6 +174,32 @@ std::vector<Detection> as_detections(const DetectResult& result) {
   return detections;
 }
 
+// A file written under a temporary sibling name and renamed over `target` by keep(); removed
+// when the run ends without keep() (an error), and left under its temporary name by a kill.
+class PartialFile {
+ public:
+  explicit PartialFile(std::string target) : target_(std::move(target)), path_(temp_path_for(target_)) {}
+  ~PartialFile() {
+    std::error_code ignored;
+    if (!kept_) fs::remove(path_, ignored);
+  }
+  PartialFile(const PartialFile&) = delete;
+  PartialFile& operator=(const PartialFile&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+  Status keep() {
+    std::error_code ec;
+    fs::rename(path_, target_, ec);
+    if (ec) return Error{ErrorCode::kIo, fmt::format("{}: cannot replace it with the results: {}", target_, ec.message())};
+    kept_ = true;
+    return Ok{};
+  }
+
+ private:
+  std::string target_;
+  std::string path_;
+  bool kept_ = false;
+};
+
 // A folder removed when the run ends, however it ends (the quick model of --reference).
 class TemporaryFolder {
  public:
@@ -323,12 +349,16 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
     throw Failure(Error{checked.error().code, "--labels: " + checked.error().message});
   }
 
-  // Results for an s3:// --out are gathered here and uploaded whole at the end.
+  // Results for an s3:// --out are gathered here and uploaded whole at the end; a local --out is
+  // written beside its name and renamed over it when the run ends, so a killed run never leaves a
+  // half file that a later command would take for whole (nor replaces the earlier one).
   const bool remote_out = storage::is_remote(args.out);
   std::ostringstream remote_buffer;
   std::ofstream file_out;
+  std::optional<PartialFile> partial;
   if (!args.out.empty() && !remote_out) {
-    file_out.open(args.out, std::ios::trunc);
+    partial.emplace(args.out);
+    file_out.open(partial->path(), std::ios::trunc);
     if (!file_out) throw Failure(Error{ErrorCode::kIo, fmt::format("{}: cannot write", args.out)});
   }
   std::ostream& out = args.out.empty() ? std::cout : remote_out ? static_cast<std::ostream&>(remote_buffer) : file_out;
@@ -399,6 +429,11 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   flush_missing_until(inputs.size());
   bar.finish();
   out.flush();
+  if (partial) {
+    file_out.close();
+    if (!file_out) throw Failure(Error{ErrorCode::kIo, fmt::format("{}: cannot write (disk full?)", args.out)});
+    if (auto kept = partial->keep(); !kept) throw Failure(kept.error());
+  }
   if (remote_out) {
     if (auto written = storage::write_file(args.out, remote_buffer.str()); !written) throw Failure(written.error());
   }
@@ -408,9 +443,10 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
   if (args.profile) profile.print(std::cerr, wall_s, inputs.size());
   if (!args.profile_json.empty()) {
-    std::ofstream json_out(args.profile_json, std::ios::trunc);
-    json_out << profile.to_json(wall_s, inputs.size()).dump(2) << "\n";
-    if (!json_out) spdlog::warn("{}: cannot write the profile", args.profile_json);
+    if (auto written = write_file_atomically(args.profile_json, profile.to_json(wall_s, inputs.size()).dump(2) + "\n");
+        !written) {
+      spdlog::warn("{}: cannot write the profile: {}", args.profile_json, written.error().message);
+    }
   }
   if (failures > 0) {
     spdlog::warn("{} of {} images could not be read (see their \"error\" {})", failures, inputs.size(),
