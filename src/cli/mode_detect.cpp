@@ -21,6 +21,7 @@
 #include "storage/prefetch.hpp"
 #include "storage/storage.hpp"
 #include "core/files.hpp"
+#include "core/shard.hpp"
 #include "core/progress.hpp"
 #include "core/text.hpp"
 #include "dataset/image_inputs.hpp"
@@ -66,6 +67,7 @@ struct DetectArgs {
   int tile_overlap = -1;
   bool profile = false;
   std::string profile_json;
+  std::string shard;  ///< "K/N" or "auto": this task's share of the inputs (core/shard.hpp)
   bool bf16 = false;
   bool no_large_logo_pass = false;
   std::int64_t max_pixels = imageio::kDefaultMaxPixels;
@@ -299,8 +301,42 @@ std::string model_directory(const DetectArgs& args, const CommonOptions& common,
   return *base;
 }
 
-int run_detect(const DetectArgs& args, const CommonOptions& common) {
+// --shard: this task's share of the inputs, its own part of --out (and of --draw), and nothing to
+// do when that part is already there (outputs appear whole, so a part that exists is complete).
+struct ShardRun {
+  std::optional<Shard> shard;
+  bool done = false;
+};
+
+ShardRun apply_shard(DetectArgs& args) {
+  ShardRun run;
+  if (args.shard.empty()) return run;
+  run.shard = value_or_throw(parse_shard(args.shard, process_environment_lookup()));
+  if (!args.out.empty()) args.out = shard_part_path(args.out, *run.shard);
+  if (!args.draw_dir.empty()) {
+    args.draw_dir = storage::join(args.draw_dir, fmt::format("shard-{:04d}-of-{:04d}", run.shard->index, run.shard->count));
+  }
+  if (args.out.empty() || args.overwrite) return run;
+  if (storage::is_remote(args.out)) {
+    auto object = storage::stat_file(args.out);
+    run.done = object && object->has_value();
+  } else {
+    std::error_code ec;
+    run.done = fs::is_regular_file(args.out, ec);
+  }
+  return run;
+}
+
+int run_detect(const DetectArgs& given, const CommonOptions& common) {
   using Clock = std::chrono::steady_clock;
+  DetectArgs args = given;
+  const ShardRun shard = apply_shard(args);
+  if (shard.done) {
+    std::cerr << fmt::format("{}: {} is already there (parts are written whole), nothing to do; --overwrite runs "
+                             "it again\n",
+                             shard.shard->source, args.out);
+    return kExitOk;
+  }
   warn_if_fraction("--min-confidence", args.min_confidence);
   ModelOptions model_options;
   model_options.infer_size = args.long_side;
@@ -325,7 +361,12 @@ int run_detect(const DetectArgs& args, const CommonOptions& common) {
   const bool csv = args.format == "csv";
 
   Problems problems;
-  const auto inputs = value_or_throw(dataset::expand_detect_inputs(args.inputs, std::cin, problems));
+  auto inputs = value_or_throw(dataset::expand_detect_inputs(args.inputs, std::cin, problems));
+  if (shard.shard) {
+    const std::size_t all = inputs.size();
+    std::erase_if(inputs, [&](const dataset::ImageInput& input) { return !shard_contains(*shard.shard, input.path); });
+    spdlog::info("{}: {} of {} inputs", shard.shard->source, inputs.size(), all);
+  }
   if (!problems.empty()) {
     spdlog::warn("{} records of the input datasets could not be used:", problems.size());
     print_problems(problems, 10);
@@ -552,6 +593,11 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
   cmd->add_flag("--profile", args->profile,
                 "Print per-stage timings (decode, preprocess, network, postprocess) on stderr at the end");
   cmd->add_option("--profile-json", args->profile_json, "Write the per-stage timings as JSON to this file");
+  cmd->add_option("--shard", args->shard,
+                  "K/N or auto: detect in shard K of N only (inputs split by a hash of their path or key), writing\n"
+                  "OUT's part OUT.shard-K-of-N.EXT and --draw's DIR/shard-K-of-N/; a part already there is done.\n"
+                  "auto reads Slurm's SLURM_ARRAY_TASK_ID/_COUNT, a Kubernetes Indexed Job's JOB_COMPLETION_INDEX\n"
+                  "(+ LOGOSCOPE_SHARD_COUNT) or AWS Batch's AWS_BATCH_JOB_ARRAY_INDEX (+ _SIZE) (docs/detect.md)");
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_detect(*args, common); });
 }

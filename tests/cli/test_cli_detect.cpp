@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <chrono>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -303,6 +305,39 @@ TEST_F(DetectCliTest, FiltersBehaveLikeRekognition) {
   const auto unknown = run_logoscope({"detect", "--model", model_, image(0), "--labels", "nope"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.err, HasSubstr("nope"));
+}
+
+TEST_F(DetectCliTest, ShardsSplitTheInputsAndAReRunDoesNothing) {
+  testing::TempDir out;
+  const auto whole = run_logoscope({"detect", "--model", model_, manifest_, "--min-confidence", "0"});
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  // Three tasks of an array job, each its own part of --out; together, every line once.
+  std::multiset<std::string> together;
+  for (int index = 0; index < 3; ++index) {
+    const auto part = run_logoscope({"detect", "--model", model_, manifest_, "--min-confidence", "0", "--shard",
+                                     fmt::format("{}/3", index), "--out", out.file("found.jsonl")});
+    ASSERT_EQ(part.exit_code, 0) << part.err;
+    const auto text = read_text(out.file(fmt::format("found.shard-{:04d}-of-0003.jsonl", index)));
+    EXPECT_FALSE(text.empty()) << "shard " << index << " of 12 images";
+    for (const auto& line : lines_of(text)) together.insert(line);
+  }
+  const auto single = lines_of(whole.out);
+  EXPECT_EQ(together, std::multiset<std::string>(single.begin(), single.end()));
+  EXPECT_FALSE(fs::exists(out.file("found.jsonl")));
+  // The same task again finds its part there and does nothing; --overwrite runs it again.
+  const std::string part0 = out.file("found.shard-0000-of-0003.jsonl");
+  fs::last_write_time(part0, fs::file_time_type::clock::now() - std::chrono::hours(1));
+  const auto stamp = fs::last_write_time(part0);
+  const auto again = run_logoscope({"detect", "--model", model_, manifest_, "--shard", "0/3", "--out",
+                                    out.file("found.jsonl")});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.err, HasSubstr("nothing to do"));
+  EXPECT_EQ(fs::last_write_time(part0), stamp);
+  // auto outside an array job, and a shard outside the count, are usage errors.
+  const auto outside = run_logoscope({"detect", "--model", model_, manifest_, "--shard", "auto"});
+  EXPECT_EQ(outside.exit_code, 2);
+  EXPECT_THAT(outside.err, HasSubstr("not an array job"));
+  EXPECT_EQ(run_logoscope({"detect", "--model", model_, manifest_, "--shard", "3/3"}).exit_code, 2);
 }
 
 TEST_F(DetectCliTest, AnyLogoRunsTheBaseModelAndNeedsOne) {
