@@ -27,6 +27,7 @@ PACKAGES=(
   libtinyxml2-dev          # Pascal VOC XML
   librsvg2-dev libcairo2-dev libfreetype-dev   # brand marks for pretraining: SVG icons, text (src/marks)
   fonts-dejavu-core fonts-liberation           # wordmark fonts (docs/marks.md)
+  file                     # dpkg-shlibdeps, for the Depends of `--target package` (cmake/logoscope_package.cmake)
 )
 # To build and run the tests and benchmarks (scripts/test.sh).
 TEST_PACKAGES=(

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/custom_labels.hpp"
+#include "model/model_info.hpp"
 #include "cli/cli_app.hpp"
 #include "cli/modes.hpp"
 #include "storage/output_folder.hpp"
@@ -376,11 +377,20 @@ int run_detect(const DetectArgs& given, const CommonOptions& common) {
   InputSet read;
   read.add_all(args.inputs);
   for (const auto& input : inputs) read.add(input.path);
-  read.add_folder_and_contents(args.model);
+  read.add_folder_with(args.model, model::model_files());
   check_reference_options(args, read);
   check_output(args.out, read, args.overwrite, "--out");
   check_output(args.draw_dir, read, args.overwrite, "--draw");
   check_output(args.profile_json, read, args.overwrite, "--profile-json");
+  {
+    // A credentials problem ends the run once, before any work (and before a --reference
+    // model's minute of training), instead of failing every object.
+    std::vector<std::string> named;
+    for (const auto& input : inputs) {
+      if (!input.error) named.push_back(input.path);
+    }
+    if (auto access = storage::check_s3_access(named); !access) throw Failure(access.error());
+  }
 
   std::optional<TemporaryFolder> quick_model_folder;
   const auto model = value_or_throw(Model::load(model_directory(args, common, quick_model_folder), model_options));
@@ -398,8 +408,13 @@ int run_detect(const DetectArgs& given, const CommonOptions& common) {
   std::ofstream file_out;
   std::optional<PartialFile> partial;
   if (!args.out.empty() && !remote_out) {
-    partial.emplace(args.out);
-    file_out.open(partial->path(), std::ios::trunc);
+    // Only a regular file (or a new one) is replaced by rename; a pipe, a device or a link is
+    // written into as it is (/dev/stdout, >(gzip), a FIFO).
+    std::error_code ec;
+    const auto status = fs::symlink_status(args.out, ec);
+    const bool renameable = !fs::exists(status) || fs::is_regular_file(status);
+    if (renameable) partial.emplace(args.out);
+    file_out.open(renameable ? partial->path() : args.out, std::ios::trunc);
     if (!file_out) throw Failure(Error{ErrorCode::kIo, fmt::format("{}: cannot write", args.out)});
   }
   std::ostream& out = args.out.empty() ? std::cout : remote_out ? static_cast<std::ostream&>(remote_buffer) : file_out;
@@ -436,8 +451,6 @@ int run_detect(const DetectArgs& given, const CommonOptions& common) {
   files.decode_threads = args.jobs;
   files.image_batch = static_cast<std::size_t>(args.batch);
   files.images_at_once = args.images_at_once;
-  // A credentials problem ends the run once, before any work, instead of failing every object.
-  if (auto access = storage::check_s3_access(paths); !access) throw Failure(access.error());
   // Objects in S3 are fetched a window ahead of the decoder.
   storage::Prefetcher prefetch(paths);
   const auto started = Clock::now();

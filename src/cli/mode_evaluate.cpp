@@ -107,7 +107,7 @@ void check_usage(const EvaluateArgs& args) {
 int run_evaluate(const EvaluateArgs& args, const CommonOptions& common) {
   check_usage(args);
   InputSet inputs = {args.ground_truth, args.predictions};
-  inputs.add_folder_and_contents(args.model);
+  inputs.add_folder_with(args.model, model::model_files());
   check_output(args.out, inputs, args.overwrite, "--out");
   check_output(args.suggest, inputs, args.overwrite, "--suggest");
   Problems problems;

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/cli_app.hpp"
+#include "model/model_info.hpp"
 #include "cli/modes.hpp"
 #include "core/files.hpp"
 #include "core/text.hpp"
@@ -86,7 +87,7 @@ int run_serve(const ServeArgs& args) {
   InputSet read = {args.auth_keys};
   for (const auto& text : args.models) {
     specs.push_back(value_or_throw(server::parse_model_spec(text)));
-    read.add_folder_and_contents(specs.back().directory);
+    read.add_folder_with(specs.back().directory, model::model_files());
   }
   if (auto apart = read.check_output(args.port_file, "--port-file"); !apart) throw Failure(apart.error());
   for (const auto& spec : specs) {

@@ -74,7 +74,7 @@ void check_model_folder(const TrainArgs& args) {
                                     args.out)});
   }
   InputSet inputs = {args.train, args.test};
-  inputs.add_folder_and_contents(args.base);
+  inputs.add_folder_with(args.base, model::model_files());
   inputs.add_all(args.negatives);
   for (const auto& reference : args.references) inputs.add(value_or_throw(marks::parse_reference_spec(reference)).path);
   check_output(args.out, inputs, args.overwrite, "--out");
@@ -122,8 +122,9 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   options.distractors = !args.no_distractors;
   const auto summary = value_or_throw(logoscope::train_model(options, train::console_progress(!common.quiet)));
   if (!summary.warnings.empty()) {
-    spdlog::warn("--skip-bad: trained without what {} left out (run `logoscope dataset validate`):",
-                 count_of(summary.warnings.size(), "problem"));
+    spdlog::warn("{} while reading the data{} (run `logoscope dataset validate`):",
+                 count_of(summary.warnings.size(), "problem"),
+                 args.skip_bad ? " (--skip-bad: the unusable records were left out, the rest trained on)" : "");
     for (std::size_t i = 0; i < std::min<std::size_t>(10, summary.warnings.size()); ++i) {
       std::cerr << "  " << summary.warnings[i] << "\n";
     }

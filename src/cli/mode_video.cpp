@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_app.hpp"
+#include "model/model_info.hpp"
 #include "cli/modes.hpp"
 #include "storage/output_folder.hpp"
 #include "storage/storage.hpp"
@@ -58,7 +59,7 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
   model_options.infer_size = args.infer_size;
   // Neither the videos nor the model are written over, whatever --overwrite says.
   InputSet read = args.videos;
-  read.add_folder_and_contents(args.model);
+  read.add_folder_with(args.model, model::model_files());
   if (auto apart = read.check_output(args.out, "--out"); !apart) throw Failure(apart.error());
   const auto model = value_or_throw(Model::load(args.model, model_options));
   Session session(model, {args.threads});

@@ -20,7 +20,9 @@ std::string strip_trailing_slashes(std::string text) {
 
 std::string canonical_path(const fs::path& path) {
   std::error_code ec;
-  auto canonical = fs::weakly_canonical(path, ec);
+  // Absolute first: for a relative path whose first part does not exist, weakly_canonical keeps
+  // it relative ("nope/../photos"), and it would never equal an input's key.
+  auto canonical = fs::weakly_canonical(fs::absolute(path, ec), ec);
   if (ec) canonical = fs::absolute(path, ec).lexically_normal();
   return strip_trailing_slashes(canonical.string());
 }
@@ -44,15 +46,11 @@ void InputSet::add_all(const std::vector<std::string>& locations) {
   for (const auto& location : locations) add(location);
 }
 
-void InputSet::add_folder_and_contents(const std::string& folder) {
+void InputSet::add_folder_with(const std::string& folder, const std::vector<std::string>& files) {
+  if (folder.empty()) return;
   add(folder);
-  if (folder.empty() || is_s3_uri(folder)) return;
-  std::error_code ec;
-  if (!fs::is_directory(folder, ec)) return;
-  for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec)) add(it->path().string());
-  }
+  const std::string prefix = folder.back() == '/' ? folder : folder + "/";
+  for (const auto& file : files) add(prefix + file);
 }
 
 std::string InputSet::key_for(const std::string& location) {
@@ -67,17 +65,20 @@ std::string InputSet::key_for(const std::string& location) {
   if (found == canonical_folders_.end()) {
     found = canonical_folders_.emplace(folder, canonical_path(folder.empty() ? fs::path(".") : fs::path(folder))).first;
   }
-  const std::string joined = (fs::path(found->second) / name).string();
-  // A file that is itself a link names its target.
-  std::error_code ec;
-  if (fs::is_symlink(fs::symlink_status(joined, ec))) return canonical_path(joined);
-  return joined;
+  return (fs::path(found->second) / name).string();
 }
 
 void InputSet::add(const std::string& location) {
   if (location.empty() || location == "-") return;
-  keys_.push_back(key_for(location));
+  const std::string key = key_for(location);
+  keys_.push_back(key);
   originals_.push_back(location);
+  // A file that is a link: the link itself and the file it names are both read.
+  std::error_code ec;
+  if (!is_s3_uri(location) && fs::is_symlink(fs::symlink_status(key, ec))) {
+    keys_.push_back(canonical_path(key));
+    originals_.push_back(location);
+  }
 }
 
 Status InputSet::check_output(const std::string& out, const std::string& option) const {

@@ -29,10 +29,10 @@ class InputSet {
   /// their folders, so "a/../b/x.jpg" and a link to b/ name the same input.
   void add(const std::string& location);
   void add_all(const std::vector<std::string>& locations);
-  /// Adds a folder read as a whole (a model folder) and every file under it, so that no output
-  /// replaces one of them either (an output file beside them is still allowed). s3:// prefixes
-  /// are added as they are.
-  void add_folder_and_contents(const std::string& folder);
+  /// Adds a folder and the named files in it (a model folder and the files its loader reads), so
+  /// that no output replaces one of them either; other files in it (an earlier evaluation, an
+  /// output of a previous run) are not inputs. Local folders and s3:// prefixes alike.
+  void add_folder_with(const std::string& folder, const std::vector<std::string>& files);
 
   [[nodiscard]] std::size_t size() const { return keys_.size(); }
 

@@ -27,21 +27,29 @@ Result<Dataset> copy_dataset_images(const Dataset& data, const std::string& fold
   Dataset copied = data;
   const fs::path images_dir = fs::path(folder) / "images";
   std::map<std::string, std::string> target_of;  // source -> copy: an image listed twice is copied once
-  std::map<std::string, int> used;                // file names taken
+  std::map<std::string, int> used;                // file names this copy wrote
   for (std::size_t i = 0; i < copied.samples.size(); ++i) {
     Sample& sample = copied.samples[i];
     auto known = target_of.find(sample.image);
     if (known == target_of.end()) {
-      std::string name = file_name(sample.image);
-      if (name.empty()) name = "image";
-      const int count = ++used[name];
-      if (count > 1) {
-        const fs::path path(name);
-        name = fmt::format("{}_{}{}", path.stem().string(), count, path.extension().string());
-      }
       auto bytes = storage::read_file(sample.image);
       if (!bytes) return bytes.error();
-      const std::string target = (images_dir / name).string();
+      // The file's own name, else NAME_2.jpg, NAME_3.jpg, …: never one this copy already used,
+      // nor one on disk with other bytes.
+      std::string wanted = file_name(sample.image);
+      if (wanted.empty()) wanted = "image";
+      const fs::path wanted_path(wanted);
+      std::string name = wanted;
+      std::string target;
+      for (int suffix = 2;; ++suffix) {
+        target = (images_dir / name).string();
+        if (used.count(name) == 0) {
+          auto existing = read_binary_file(target);
+          if (!existing || *existing == *bytes) break;
+        }
+        name = fmt::format("{}_{}{}", wanted_path.stem().string(), suffix, wanted_path.extension().string());
+      }
+      used[name] = 1;
       auto existing = read_binary_file(target);
       if (!existing || *existing != *bytes) {
         if (auto written = write_file_atomically(target, *bytes); !written) return written.error();

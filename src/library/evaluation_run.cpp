@@ -1,5 +1,6 @@
 #include "library/evaluation_run.hpp"
 
+#include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -47,22 +48,40 @@ std::optional<report::TrainingCurve> read_training_curve(const std::string& mode
   std::string line;
   std::getline(csv, line);  // header: step,seconds,images,loss,cls_loss,box_loss,ctr_loss,lr,val_f1,val_ap50
   while (std::getline(csv, line)) {
+    if (line.empty()) continue;
     std::vector<std::string> fields;
     std::istringstream row(line);
     for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
     if (line.back() == ',') fields.emplace_back();
-    if (fields.size() < 10) continue;
+    if (fields.size() != 10) continue;  // a line cut by a killed run
+    std::int64_t step = 0;
+    double seconds = 0;
+    double loss = 0;
+    double val_f1 = -1;
+    double val_ap = -1;
     try {
-      const double val_f1 = fields[8].empty() ? -1 : std::stod(fields[8]);
-      const double val_ap = fields[9].empty() ? -1 : std::stod(fields[9]);
-      curve.steps.push_back(std::stoll(fields[0]));
-      curve.seconds.push_back(std::stod(fields[1]));
-      curve.loss.push_back(std::stod(fields[3]));
-      curve.val_f1.push_back(val_f1);
-      curve.val_ap50.push_back(val_ap);
+      step = std::stoll(fields[0]);
+      seconds = std::stod(fields[1]);
+      loss = std::stod(fields[3]);
+      if (!fields[8].empty()) val_f1 = std::stod(fields[8]);
+      if (!fields[9].empty()) val_ap = std::stod(fields[9]);
     } catch (const std::exception&) {
-      continue;  // a line cut by an interrupted run
+      continue;
     }
+    if (!std::isfinite(seconds) || !std::isfinite(loss) || !std::isfinite(val_f1) || !std::isfinite(val_ap)) continue;
+    // A resumed run repeats the steps after its checkpoint: its rows replace the earlier ones.
+    while (!curve.steps.empty() && curve.steps.back() >= step) {
+      curve.steps.pop_back();
+      curve.seconds.pop_back();
+      curve.loss.pop_back();
+      curve.val_f1.pop_back();
+      curve.val_ap50.pop_back();
+    }
+    curve.steps.push_back(step);
+    curve.seconds.push_back(seconds);
+    curve.loss.push_back(loss);
+    curve.val_f1.push_back(val_f1);
+    curve.val_ap50.push_back(val_ap);
   }
   if (curve.steps.empty()) return std::nullopt;
   curve.steps_done = curve.steps.back();

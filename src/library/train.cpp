@@ -2,7 +2,9 @@
 // data, the 80/20 hold-out when no test set is given, and the starting point.
 #include "logoscope/train.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -30,7 +32,10 @@ double metric(const nlohmann::json& metrics, const char* key) {
 }
 
 // Records of the data that could not be used: said before any training, not after it.
-Error problems_before_training(const Problems& problems) {
+Error problems_before_training(const Problems& all) {
+  Problems problems;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(problems),
+               [](const Problem& problem) { return problem.severity == Severity::kError; });
   constexpr std::size_t kShown = 10;
   std::string listed;
   for (std::size_t i = 0; i < problems.size() && i < kShown; ++i) listed += "\n  " + format_problem(problems[i]);
@@ -44,10 +49,13 @@ Error problems_before_training(const Problems& problems) {
 
 // An input is never an output, even with overwrite: the model folder may not be, or hold, any
 // file the training reads (core/input_set.hpp).
-Status check_model_folder_apart(const TrainOptions& options, const train::TrainInputs& inputs) {
+// `destination`: where the model goes as the user named it (an s3:// prefix is trained into a
+// local staging folder first).
+Status check_model_folder_apart(const TrainOptions& options, const train::TrainInputs& inputs,
+                                const std::string& destination) {
   if (options.resume) return Ok{};  // the folder is the checkpoint being continued
   InputSet read = {options.train, options.test};
-  read.add_folder_and_contents(options.base);
+  read.add_folder_with(options.base, model::model_files());
   read.add_all(options.negatives);
   for (const auto& text : options.references) {
     if (auto spec = marks::parse_reference_spec(text)) read.add(spec->path);  // a bad spec is refused below
@@ -56,7 +64,7 @@ Status check_model_folder_apart(const TrainOptions& options, const train::TrainI
     for (const auto& sample : part->samples) read.add(sample.image);
   }
   read.add_all(inputs.negatives);
-  return read.check_output(options.out, "model folder");
+  return read.check_output(destination, "model folder");
 }
 
 }  // namespace
@@ -64,13 +72,14 @@ Status check_model_folder_apart(const TrainOptions& options, const train::TrainI
 namespace {
 
 Result<TrainSummary> train_into_folder(const TrainOptions& options,
-                                       const std::function<void(const TrainProgress&)>& on_progress);
+                                       const std::function<void(const TrainProgress&)>& on_progress,
+                                       const std::string& destination);
 
 }  // namespace
 
 Result<TrainSummary> train_model(const TrainOptions& options,
                                  const std::function<void(const TrainProgress&)>& on_progress) {
-  if (!storage::is_remote(options.out)) return train_into_folder(options, on_progress);
+  if (!storage::is_remote(options.out)) return train_into_folder(options, on_progress, options.out);
   // An s3:// model folder: trained into a local staging folder, uploaded when training ends
   // (model.json last, so the folder is usable only once complete).
   if (options.resume) {
@@ -93,7 +102,7 @@ Result<TrainSummary> train_model(const TrainOptions& options,
   TrainOptions local = options;
   local.out = staged->path();
   local.overwrite = true;
-  auto summary = train_into_folder(local, on_progress);
+  auto summary = train_into_folder(local, on_progress, options.out);
   if (!summary) return summary.error();
   spdlog::info("uploading the model to {}", options.out);
   if (auto published = staged->publish({"model.json"}); !published) return published.error();
@@ -104,7 +113,8 @@ Result<TrainSummary> train_model(const TrainOptions& options,
 namespace {
 
 Result<TrainSummary> train_into_folder(const TrainOptions& options,
-                                       const std::function<void(const TrainProgress&)>& on_progress) {
+                                       const std::function<void(const TrainProgress&)>& on_progress,
+                                       const std::string& destination) {
   if (options.train.empty() && options.references.empty()) {
     return Error{ErrorCode::kInvalidArgument, "no training dataset and no reference logo file given"};
   }
@@ -154,13 +164,17 @@ Result<TrainSummary> train_into_folder(const TrainOptions& options,
     inputs.test = std::move(parts->test);
     inputs.test_source = options.train + " (20% held out)";
   }
-  if (!problems.empty() && !options.skip_bad) return problems_before_training(problems);
+  // Errors (a record or box that cannot be used) stop the training; warnings (the record is used
+  // as read, e.g. a box clipped to its image) are reported with the summary.
+  const auto errors = std::count_if(problems.begin(), problems.end(),
+                                    [](const Problem& problem) { return problem.severity == Severity::kError; });
+  if (errors > 0 && !options.skip_bad) return problems_before_training(problems);
   for (const auto& problem : problems) summary.warnings.push_back(format_problem(problem));
   auto negatives = dataset::expand_image_inputs(options.negatives);
   if (!negatives) return negatives.error();
   inputs.negatives = std::move(negatives).value();
   inputs.no_flip_labels = options.no_flip_labels;
-  if (auto apart = check_model_folder_apart(options, inputs); !apart) return apart.error();
+  if (auto apart = check_model_folder_apart(options, inputs, destination); !apart) return apart.error();
   {
     // A credentials problem with s3:// images is one error now, not a failed image each later.
     std::vector<std::string> images = inputs.negatives;

@@ -105,6 +105,8 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
   return info;
 }
 
+std::vector<std::string> model_files() { return {"model.json", "weights.pt"}; }
+
 Result<ModelInfo> read_model_info(const std::string& model_dir) {
   const std::string path = storage::join(model_dir, "model.json");
   auto text = storage::read_text(path);

@@ -53,6 +53,10 @@ struct ModelInfo {
 nlohmann::json model_info_to_json(const ModelInfo& info);
 Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::string& source);
 
+/// The files of a model folder that loading it reads ("model.json", "weights.pt"), relative to
+/// the folder: an InputSet protects them (core/input_set.hpp).
+std::vector<std::string> model_files();
+
 /// Reads DIR/model.json. Errors name the file and the field.
 Result<ModelInfo> read_model_info(const std::string& model_dir);
 /// Writes DIR/model.json atomically (temporary file + rename).

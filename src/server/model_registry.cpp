@@ -131,6 +131,7 @@ std::optional<std::string> rekognition_project_name(const std::string& arn) {
   // arn:PARTITION:rekognition:REGION:ACCOUNT:project/NAME[/version/VERSION]/NUMBER
   static const std::regex kArn(R"(^arn:aws[a-z-]*:rekognition:[^:]*:[0-9]*:project/([A-Za-z0-9_.-]{1,255})/)"
                                R"((version/[A-Za-z0-9_.-]{1,255}/)?[0-9]+$)");
+  if (arn.size() > 2048) return std::nullopt;  // AWS's longest ARN; also keeps the regex's recursion shallow
   std::smatch match;
   if (!std::regex_match(arn, match, kArn)) return std::nullopt;
   return match[1].str();

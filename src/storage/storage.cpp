@@ -218,7 +218,16 @@ class S3Storage final : public Storage {
     const auto& [client, location] = *located;
     if (auto credentials = client->credentials(); !credentials) return credentials_problem(credentials.error());
     auto info = client->head(location);
-    if (!info && info.error().code == ErrorCode::kAccessDenied) return credentials_problem(info.error());
+    if (info || info.error().code != ErrorCode::kAccessDenied) return Ok{};
+    // A HEAD refusal has no body: S3 also answers 403 for a missing key when the caller may not
+    // list the bucket. A one-byte GET says which; only a refusal of the credentials themselves
+    // ends the command here (the rest is each file's own error).
+    auto byte = client->get_range(location, 0, 1);
+    if (byte || byte.error().code != ErrorCode::kAccessDenied) return Ok{};
+    for (const char* code : {"SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestTimeTooSkewed", "ExpiredToken",
+                             "InvalidToken", "TokenRefreshRequired", "HTTP 403"}) {
+      if (byte.error().message.find(code) != std::string::npos) return credentials_problem(byte.error());
+    }
     return Ok{};
   }
 

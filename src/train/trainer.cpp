@@ -1,6 +1,7 @@
 #include "train/trainer.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -274,7 +275,25 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     return elapsed / config.time_budget_s;
   };
   const int warmup_steps = 60;
-  std::ofstream csv((fs::path(model_dir) / "training.csv").string(), config.resume ? std::ios::app : std::ios::trunc);
+  const std::string csv_path = (fs::path(model_dir) / "training.csv").string();
+  if (config.resume) {
+    // Rows logged after the checkpoint (and a line cut by the kill) are redone by this run.
+    std::ifstream old_csv(csv_path);
+    std::string kept;
+    std::string line;
+    bool header = true;
+    while (std::getline(old_csv, line)) {
+      const auto comma = line.find(',');
+      std::int64_t row_step = -1;
+      if (!header && comma != std::string::npos) std::from_chars(line.data(), line.data() + comma, row_step);
+      if (header || (row_step >= 0 && row_step <= step && std::count(line.begin(), line.end(), ',') == 9)) {
+        kept += line + "\n";
+      }
+      header = false;
+    }
+    if (auto rewritten = write_file_atomically(csv_path, kept); !rewritten) return rewritten.error();
+  }
+  std::ofstream csv(csv_path, config.resume ? std::ios::app : std::ios::trunc);
   if (!config.resume) csv << "step,seconds,images,loss,cls_loss,box_loss,ctr_loss,lr,val_f1,val_ap50\n";
 
   BatchLoader loader(data.positives, data.negatives, data.instances, augment_config, flip_policy, net->strides(),
@@ -373,8 +392,11 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
                         save_optimiser(*optimiser.adam, checkpoint.optimiser)}) {
       if (!status) return status.error();
     }
+    std::error_code absolute_ec;
     const nlohmann::json network = {{"architecture", info.architecture},
-                                    {"base_model", config.base_model},
+                                    {"base_model", config.base_model.empty() || is_s3_uri(config.base_model)
+                                                       ? config.base_model
+                                                       : fs::absolute(config.base_model, absolute_ec).string()},
                                     {"freeze", config.freeze},
                                     {"trunk_lr_scale", started->trunk_lr_scale}};
     auto written = model::write_text_atomically(checkpoint.state, nlohmann::json{{"step", step},

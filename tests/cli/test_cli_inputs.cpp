@@ -132,6 +132,13 @@ TEST_F(InputsNeverOutputs, OutputsBesideInputsStillWork) {
   const auto run = run_logoscope({"dataset", "convert", manifest_, data_ + "/copy.json", "--to", "coco"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(fs::exists(data_ + "/copy.json"));
+  // An output inside the model folder, written again: the model's own files are inputs, an
+  // earlier run's output is not.
+  for (int round = 0; round < 2; ++round) {
+    const auto detected = run_logoscope({"detect", "--model", model_, first_image_, "--out", model_ + "/found.jsonl",
+                                         "--overwrite"});
+    EXPECT_EQ(detected.exit_code, 0) << "round " << round << ": " << detected.err;
+  }
 }
 
 TEST(InputSet, ComparesThroughSpellingsLinksAndPrefixes) {
@@ -147,6 +154,15 @@ TEST(InputSet, ComparesThroughSpellingsLinksAndPrefixes) {
   EXPECT_FALSE(inputs.check_output(dir.file("link/b/x.jpg"), "--out"));
   EXPECT_FALSE(inputs.check_output(dir.file("link"), "--out"));
   EXPECT_FALSE(inputs.check_output(dir.file("a/b/"), "--out"));
+  // Relative, through a folder that does not exist: still the same place.
+  const std::string relative = "nope/../" + fs::relative(dir.file("a"), fs::current_path()).string();
+  EXPECT_FALSE(inputs.check_output(relative, "--draw")) << relative;
+  // A link to an input file is an input too, and so is the file it names.
+  fs::create_symlink(dir.file("a/b/x.jpg"), dir.file("x-link.jpg"));
+  InputSet linked;
+  linked.add(dir.file("x-link.jpg"));
+  EXPECT_FALSE(linked.check_output(dir.file("x-link.jpg"), "--out"));
+  EXPECT_FALSE(linked.check_output(dir.file("a/b/x.jpg"), "--out"));
   EXPECT_FALSE(inputs.check_output("s3://bucket/photos/", "--out"));
   EXPECT_FALSE(inputs.check_output("s3://bucket", "--out"));
   const auto refused = inputs.check_output(dir.file("a"), "--draw");

@@ -241,8 +241,23 @@ TEST_F(CliOutputs, TrainSaysBadLinesBeforeTrainingAndStops) {
   skipping.push_back("--skip-bad");
   const auto trained = run_logoscope(skipping);
   EXPECT_EQ(trained.exit_code, 0) << trained.err;
-  EXPECT_THAT(trained.err, HasSubstr("--skip-bad: trained without what 1 problem left out"));
+  EXPECT_THAT(trained.err, HasSubstr("1 problem while reading the data (--skip-bad: the unusable records were left out"));
   EXPECT_TRUE(fs::exists(dir_.file("m/model.json")));
+}
+
+TEST_F(CliOutputs, WarningsAloneDoNotStopTraining) {
+  // A box starting 2 px left of its image is used as read (a warning), not an unusable record.
+  std::string text = read_text(manifest_);
+  const auto first_left = text.find("\"left\":");
+  ASSERT_NE(first_left, std::string::npos);
+  const auto value_end = text.find(',', first_left);
+  text.replace(first_left, value_end - first_left, "\"left\":-2");
+  const std::string warned = dir_.write("warned.manifest", text);
+  const auto trained = run_logoscope({"train", "--train", warned, "--out", dir_.file("m"), "--steps", "2",
+                                      "--batch-size", "2", "--input-size", "128", "--infer-size", "160", "--scratch"});
+  EXPECT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_THAT(trained.err, HasSubstr("negative"));
+  EXPECT_THAT(trained.err, Not(HasSubstr("--skip-bad:")));
 }
 
 TEST_F(CliOutputs, EmptyFoldersAndSkippedFilesAreSaid) {

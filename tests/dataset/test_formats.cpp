@@ -7,6 +7,9 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <iterator>
+#include <tuple>
+#include <set>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
@@ -14,6 +17,7 @@
 
 #include "core/paths.hpp"
 #include "dataset/formats.hpp"
+#include "dataset/image_copy.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -72,6 +76,38 @@ std::string problem_list(const Problems& problems) {
 }
 
 // ---- names and detection ---------------------------------------------------------------------
+
+TEST(ImageCopy, SameNamesFromDifferentFoldersNeverShareACopy) {
+  // a/x.jpg, b/x.jpg and c/x_2.jpg: three different files, three different copies, each sample
+  // pointing at the bytes it had.
+  const TempDir dir;
+  Dataset data;
+  data.labels = {"logo"};
+  for (const auto& [folder, name, bytes] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"a", "x.jpg", "first"}, {"b", "x.jpg", "second"}, {"c", "x_2.jpg", "third"}, {"a", "x.jpg", "first"}}) {
+    fs::create_directories(dir.path() + "/" + folder);
+    const std::string path = dir.path() + "/" + folder + "/" + name;
+    std::ofstream(path) << bytes;
+    data.samples.push_back(Sample{path, 0, 0, {}, {}});
+  }
+  // A file already in the destination under the first name, with other bytes, is left alone.
+  fs::create_directories(dir.path() + "/out/images");
+  std::ofstream(dir.path() + "/out/images/x_3.jpg") << "someone else's";
+  const auto copied = copy_dataset_images(data, dir.path() + "/out");
+  ASSERT_TRUE(copied) << copied.error().message;
+  std::set<std::string> targets;
+  for (std::size_t i = 0; i < data.samples.size(); ++i) {
+    std::ifstream original(data.samples[i].image);
+    std::ifstream copy(copied->samples[i].image);
+    const std::string want((std::istreambuf_iterator<char>(original)), {});
+    const std::string got((std::istreambuf_iterator<char>(copy)), {});
+    EXPECT_EQ(got, want) << copied->samples[i].image;
+    targets.insert(copied->samples[i].image);
+  }
+  EXPECT_EQ(targets.size(), 3U) << "the sample listed twice shares its copy; the others do not";
+  std::ifstream untouched(dir.path() + "/out/images/x_3.jpg");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(untouched)), {}), "someone else's");
+}
 
 TEST(DatasetFormat, NamesParseCaseInsensitively) {
   EXPECT_EQ(*parse_dataset_format("Manifest"), DatasetFormat::kManifest);

@@ -14,7 +14,8 @@ Used by tests/storage/test_storage_credentials.cpp. One server answers all of th
              X-Amz-Security-Token must be theirs); X-Amz-Date within 15 minutes; RoleArn, a valid
              RoleSessionName, ExternalId equal to --external-id when that is given.
              AssumeRoleWithWebIdentity: unsigned; WebIdentityToken equal to --web-identity-token.
-  S3         HEAD /public-bucket/... is 200; any other HEAD is 403 (refused credentials).
+  S3         HEAD /public-bucket/... is 200; any other HEAD is 403 with no body, and a GET of it 403
+             InvalidAccessKeyId (refused credentials), as S3 answers an unknown key.
   GET /__log  the requests seen so far, one "METHOD PATH" per line (for "nothing was asked" checks).
 
 The SigV4 check is written from AWS's specification with hashlib/hmac only. --sigv4-vectors FILE
@@ -303,6 +304,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.ecs()
         if path == "/federation/credentials":
             return self.sso(query)
+        if path.startswith("/public-bucket/"):
+            return self.reply(200, "application/octet-stream", "x")
+        if path.count("/") >= 2:  # /bucket/key: S3 refusing an unknown access key
+            return self.reply(403, "application/xml",
+                              "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InvalidAccessKeyId</Code>"
+                              "<Message>The AWS Access Key Id you provided does not exist in our records.</Message>"
+                              "</Error>")
         self.reply(404, "text/plain", "Not Found")
 
     def do_POST(self):
