@@ -58,6 +58,7 @@ void configure_app(CLI::App& app, RunState& state, CommonOptions& common) {
   register_pretrain(app, state, common);
   register_evaluate(app, state, common);
   register_detect(app, state, common);
+  register_merge(app, state, common);
   register_serve(app, state, common);
   register_frames(app, state, common);
   register_video(app, state, common);

@@ -26,6 +26,7 @@
 #include "core/progress.hpp"
 #include "core/text.hpp"
 #include "dataset/image_inputs.hpp"
+#include "eval/predictions.hpp"
 #include "imageio/image_io.hpp"
 #include "infer/tiling.hpp"
 #include "library/model_impl.hpp"
@@ -75,7 +76,7 @@ struct DetectArgs {
   bool overwrite = false;
 };
 
-constexpr const char* kCsvHeader = "image,label,confidence,left,top,width,height,x0,y0,x1,y1,error";
+constexpr std::string_view kCsvHeader = eval::kDetectionsCsvHeader;
 
 void write_csv(std::ostream& out, const std::string& image, const DetectResult& result) {
   const std::string name = csv_field(image);

@@ -33,6 +33,7 @@ void register_dataset(CLI::App& app, RunState& state, const CommonOptions& commo
 void register_train(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_pretrain(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_detect(CLI::App& app, RunState& state, const CommonOptions& common);
+void register_merge(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_evaluate(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_serve(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_video(CLI::App& app, RunState& state, const CommonOptions& common);

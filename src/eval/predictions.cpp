@@ -186,7 +186,7 @@ std::string file_name(const std::string& ref) {
 
 namespace {
 
-constexpr std::string_view kCsvHeader = "image,label,confidence,left,top,width,height,x0,y0,x1,y1,error";
+constexpr std::string_view kCsvHeader = kDetectionsCsvHeader;
 
 // One CSV record (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks) from
 // `text` at `pos`; advances `pos` past it and counts the lines it spans.

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "logoscope/dataset.hpp"
@@ -27,6 +28,11 @@
 #include "logoscope/result.hpp"
 
 namespace logoscope::eval {
+
+/// The header row of `logoscope detect --to csv` (one row per detection), which read_predictions
+/// recognises and `logoscope merge` keeps once.
+inline constexpr std::string_view kDetectionsCsvHeader =
+    "image,label,confidence,left,top,width,height,x0,y0,x1,y1,error";
 
 struct PredictedLabel {
   std::string name;

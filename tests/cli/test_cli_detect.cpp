@@ -333,6 +333,26 @@ TEST_F(DetectCliTest, ShardsSplitTheInputsAndAReRunDoesNothing) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(again.err, HasSubstr("nothing to do"));
   EXPECT_EQ(fs::last_write_time(part0), stamp);
+  // merge puts the parts back in the order one process writes: the same bytes.
+  const auto merged = run_logoscope({"merge", "--out", out.file("found.jsonl"), "--shards", "3", manifest_});
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_EQ(read_text(out.file("found.jsonl")), whole.out);
+  const auto missing = run_logoscope({"merge", "--out", out.file("other.jsonl"), "--shards", "3", manifest_});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("3 of 3 parts are missing"));
+  const auto other_inputs = run_logoscope({"merge", "--out", out.file("again.jsonl"), "--shards", "3", image(0)});
+  EXPECT_EQ(other_inputs.exit_code, 2);
+  // CSV parts merge the same way (rows of one image stay together, one header).
+  const auto whole_csv = run_logoscope({"detect", "--model", model_, manifest_, "--min-confidence", "0", "--to", "csv"});
+  ASSERT_EQ(whole_csv.exit_code, 0) << whole_csv.err;
+  for (int index = 0; index < 2; ++index) {
+    ASSERT_EQ(run_logoscope({"detect", "--model", model_, manifest_, "--min-confidence", "0", "--to", "csv", "--shard",
+                             fmt::format("{}/2", index), "--out", out.file("found.csv")})
+                  .exit_code,
+              0);
+  }
+  ASSERT_EQ(run_logoscope({"merge", "--out", out.file("found.csv"), "--shards", "2", manifest_}).exit_code, 0);
+  EXPECT_EQ(read_text(out.file("found.csv")), whole_csv.out);
   // auto outside an array job, and a shard outside the count, are usage errors.
   const auto outside = run_logoscope({"detect", "--model", model_, manifest_, "--shard", "auto"});
   EXPECT_EQ(outside.exit_code, 2);
