@@ -15,15 +15,14 @@
 #include <spdlog/spdlog.h>
 
 #include "api/custom_labels.hpp"
-#include "model/model_info.hpp"
 #include "cli/cli_app.hpp"
 #include "cli/modes.hpp"
 #include "storage/output_folder.hpp"
 #include "storage/prefetch.hpp"
 #include "storage/storage.hpp"
 #include "core/files.hpp"
-#include "core/shard.hpp"
 #include "core/progress.hpp"
+#include "core/shard.hpp"
 #include "core/text.hpp"
 #include "dataset/image_inputs.hpp"
 #include "eval/predictions.hpp"
@@ -34,6 +33,7 @@
 #include "logoscope/train.hpp"
 #include "marks/reference_marks.hpp"
 #include "model/base_model.hpp"
+#include "model/model_info.hpp"
 #include "render/annotate.hpp"
 #include "train/console_progress.hpp"
 

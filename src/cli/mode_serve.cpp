@@ -10,12 +10,12 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/cli_app.hpp"
-#include "model/model_info.hpp"
 #include "cli/modes.hpp"
 #include "core/files.hpp"
 #include "core/text.hpp"
 #include "core/thread_pool.hpp"
 #include "infer/tiling.hpp"
+#include "model/model_info.hpp"
 #include "server/http_server.hpp"
 
 namespace logoscope::cli {

@@ -8,13 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_app.hpp"
-#include "model/model_info.hpp"
 #include "cli/modes.hpp"
 #include "storage/output_folder.hpp"
 #include "storage/storage.hpp"
 #include "core/progress.hpp"
 #include "core/text.hpp"
 #include "logoscope/detect.hpp"
+#include "model/model_info.hpp"
 #include "video/video_analysis.hpp"
 
 namespace fs = std::filesystem;

@@ -55,8 +55,8 @@ void InputSet::add_folder_with(const std::string& folder, const std::vector<std:
 
 std::string InputSet::key_for(const std::string& location) {
   if (is_s3_uri(location)) return strip_trailing_slashes(location);
-  // Images of one folder share their folder's resolution: one stat walk per folder, not per file,
-  // so millions of inputs stay cheap.
+  // Images of one folder share their folder's resolution (one canonical walk per folder, not per
+  // file); add() still looks at each local file once to see whether it is a link.
   const fs::path normal = fs::path(strip_trailing_slashes(location)).lexically_normal();
   const std::string name = normal.filename().string();
   if (name.empty() || name == "." || name == "..") return canonical_path(normal);

@@ -34,8 +34,6 @@ class InputSet {
   /// output of a previous run) are not inputs. Local folders and s3:// prefixes alike.
   void add_folder_with(const std::string& folder, const std::vector<std::string>& files);
 
-  [[nodiscard]] std::size_t size() const { return keys_.size(); }
-
   /// kInvalidArgument, naming `option`, `out` and the input, when `out` is one of the inputs or a
   /// folder (or s3:// prefix) that holds one: writing there could replace a file of the user's.
   /// An output inside an input folder is allowed (it replaces none of the inputs).

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -27,7 +28,7 @@ Result<Dataset> copy_dataset_images(const Dataset& data, const std::string& fold
   Dataset copied = data;
   const fs::path images_dir = fs::path(folder) / "images";
   std::map<std::string, std::string> target_of;  // source -> copy: an image listed twice is copied once
-  std::map<std::string, int> used;                // file names this copy wrote
+  std::set<std::string> used;                     // file names this copy wrote
   for (std::size_t i = 0; i < copied.samples.size(); ++i) {
     Sample& sample = copied.samples[i];
     auto known = target_of.find(sample.image);
@@ -41,17 +42,18 @@ Result<Dataset> copy_dataset_images(const Dataset& data, const std::string& fold
       const fs::path wanted_path(wanted);
       std::string name = wanted;
       std::string target;
+      bool already_there = false;  // the same bytes under that name: nothing to write
       for (int suffix = 2;; ++suffix) {
         target = (images_dir / name).string();
         if (used.count(name) == 0) {
           auto existing = read_binary_file(target);
-          if (!existing || *existing == *bytes) break;
+          already_there = existing && *existing == *bytes;
+          if (!existing || already_there) break;
         }
         name = fmt::format("{}_{}{}", wanted_path.stem().string(), suffix, wanted_path.extension().string());
       }
-      used[name] = 1;
-      auto existing = read_binary_file(target);
-      if (!existing || *existing != *bytes) {
+      used.insert(name);
+      if (!already_there) {
         if (auto written = write_file_atomically(target, *bytes); !written) return written.error();
       }
       known = target_of.emplace(sample.image, target).first;

@@ -91,11 +91,10 @@ FolderScan scan_image_folder(const std::string& folder) {
   return scan;
 }
 
-std::string describe_skipped(const std::string& folder, const FolderScan& scan) {
+std::string describe_skipped(const FolderScan& scan) {
   if (scan.skipped.empty()) return "";
-  return fmt::format("{}: skipped {} file{} that {} not read as images: {}", folder, scan.skipped_count,
-                     scan.skipped_count == 1 ? "" : "s", scan.skipped_count == 1 ? "is" : "are",
-                     fmt::join(scan.skipped, "; "));
+  return fmt::format("{} file{} that {} not read as images: {}", scan.skipped_count, scan.skipped_count == 1 ? "" : "s",
+                     scan.skipped_count == 1 ? "is" : "are", fmt::join(scan.skipped, "; "));
 }
 
 namespace {
@@ -103,12 +102,12 @@ namespace {
 // A folder's images, saying what it skipped; an error when it holds none.
 Result<std::vector<std::string>> folder_images(const std::string& folder) {
   auto scan = scan_image_folder(folder);
-  const std::string skipped = describe_skipped(folder, scan);
+  const std::string skipped = describe_skipped(scan);
   if (scan.images.empty()) {
-    return Error{ErrorCode::kNotFound, fmt::format("{}: no image in this folder{}", folder,
-                                                   skipped.empty() ? " (it is empty)" : " (" + skipped.substr(folder.size() + 2) + ")")};
+    return Error{ErrorCode::kNotFound, fmt::format("{}: no image in this folder ({})", folder,
+                                                   skipped.empty() ? "it is empty" : "skipped " + skipped)};
   }
-  if (!skipped.empty()) spdlog::warn("{}", skipped);
+  if (!skipped.empty()) spdlog::warn("{}: skipped {}", folder, skipped);
   return std::move(scan.images);
 }
 

@@ -26,8 +26,8 @@ struct FolderScan {
 };
 FolderScan scan_image_folder(const std::string& folder);
 
-/// "FOLDER: skipped N files that are not read as images: …"; empty when nothing was skipped.
-std::string describe_skipped(const std::string& folder, const FolderScan& scan);
+/// "N files that are not read as images: …"; empty when nothing was skipped.
+std::string describe_skipped(const FolderScan& scan);
 
 /// Expands each input: a folder → its image files (recursive, sorted; what it skipped is logged as
 /// a warning); a .txt/.list file → one path per line (relative to the list's folder); anything

@@ -38,9 +38,10 @@ std::string local_time_text() {
   return text;
 }
 
-// The model's training curve (training.csv) and how its training ended (model.json), for the
-// report; nullopt when the folder has neither (a remote model, or one from elsewhere).
-std::optional<report::TrainingCurve> read_training_curve(const std::string& model_dir) {
+// The model's training curve (training.csv) and how its training ended (its model.json, `info`),
+// for the report; nullopt without a local training.csv (a remote model, or one from elsewhere).
+std::optional<report::TrainingCurve> read_training_curve(const std::string& model_dir,
+                                                         const std::optional<model::ModelInfo>& info) {
   if (model_dir.empty() || storage::is_remote(model_dir)) return std::nullopt;
   std::ifstream csv((fs::path(model_dir) / "training.csv").string());
   if (!csv) return std::nullopt;
@@ -54,39 +55,28 @@ std::optional<report::TrainingCurve> read_training_curve(const std::string& mode
     for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
     if (line.back() == ',') fields.emplace_back();
     if (fields.size() != 10) continue;  // a line cut by a killed run
-    std::int64_t step = 0;
-    double seconds = 0;
-    double loss = 0;
-    double val_f1 = -1;
-    double val_ap = -1;
+    report::TrainingPoint point;
     try {
-      step = std::stoll(fields[0]);
-      seconds = std::stod(fields[1]);
-      loss = std::stod(fields[3]);
-      if (!fields[8].empty()) val_f1 = std::stod(fields[8]);
-      if (!fields[9].empty()) val_ap = std::stod(fields[9]);
+      point.step = std::stoll(fields[0]);
+      point.seconds = std::stod(fields[1]);
+      point.loss = std::stod(fields[3]);
+      if (!fields[8].empty()) point.val_f1 = std::stod(fields[8]);
+      if (!fields[9].empty()) point.val_ap50 = std::stod(fields[9]);
     } catch (const std::exception&) {
       continue;
     }
-    if (!std::isfinite(seconds) || !std::isfinite(loss) || !std::isfinite(val_f1) || !std::isfinite(val_ap)) continue;
-    // A resumed run repeats the steps after its checkpoint: its rows replace the earlier ones.
-    while (!curve.steps.empty() && curve.steps.back() >= step) {
-      curve.steps.pop_back();
-      curve.seconds.pop_back();
-      curve.loss.pop_back();
-      curve.val_f1.pop_back();
-      curve.val_ap50.pop_back();
+    if (!std::isfinite(point.seconds) || !std::isfinite(point.loss) || !std::isfinite(point.val_f1) ||
+        !std::isfinite(point.val_ap50)) {
+      continue;
     }
-    curve.steps.push_back(step);
-    curve.seconds.push_back(seconds);
-    curve.loss.push_back(loss);
-    curve.val_f1.push_back(val_f1);
-    curve.val_ap50.push_back(val_ap);
+    // A resumed run repeats the steps after its checkpoint: its rows replace the earlier ones.
+    while (!curve.points.empty() && curve.points.back().step >= point.step) curve.points.pop_back();
+    curve.points.push_back(point);
   }
-  if (curve.steps.empty()) return std::nullopt;
-  curve.steps_done = curve.steps.back();
-  curve.train_seconds = curve.seconds.back();
-  if (auto info = model::read_model_info(model_dir); info && info->training.is_object()) {
+  if (curve.points.empty()) return std::nullopt;
+  curve.steps_done = curve.points.back().step;
+  curve.train_seconds = curve.points.back().seconds;
+  if (info && info->training.is_object()) {
     curve.steps_done = info->training.value("steps", curve.steps_done);
     curve.train_seconds = info->training.value("train_seconds", curve.train_seconds);
     curve.stopped_by = info->training.value("stopped_by", std::string());
@@ -147,16 +137,19 @@ EvaluationFolder write_evaluation_folder(const eval::Evaluation& evaluation,
   folder.summary = named("summary.json");
   write_or_throw(local("summary.json"), eval::evaluation_summary_json(evaluation, sources).dump(2) + "\n");
   // Beside it, the summary in the shape of Rekognition's (scripts written for it keep working).
+  std::optional<model::ModelInfo> info;
+  if (!sources.model.empty()) {
+    if (auto read = model::read_model_info(sources.model)) info = std::move(*read);
+  }
   std::int64_t training_images = 0;
+  if (info && info->datasets.is_object()) {
+    const auto train = info->datasets.value("train", nlohmann::json::object());
+    if (train.is_object()) training_images = train.value("images", std::int64_t{0});
+  }
   std::string project = "predictions";
   if (!sources.model.empty()) {
-    project = fs::path(storage::is_remote(sources.model) ? sources.model.substr(sources.model.rfind('/') + 1)
-                                                         : fs::weakly_canonical(sources.model, ec).filename().string())
-                  .string();
-    if (auto info = model::read_model_info(sources.model); info && info->datasets.is_object()) {
-      const auto train = info->datasets.value("train", nlohmann::json::object());
-      if (train.is_object()) training_images = train.value("images", std::int64_t{0});
-    }
+    project = storage::is_remote(sources.model) ? sources.model.substr(sources.model.rfind('/') + 1)
+                                                : fs::weakly_canonical(sources.model, ec).filename().string();
   }
   write_or_throw(local("EvaluationSummary.json"),
                  eval::rekognition_summary_json(evaluation, project, training_images, utc_time_text(std::time(nullptr), "%Y-%m-%dT%H:%M:%S.000000")).dump(2) + "\n");
@@ -179,7 +172,7 @@ EvaluationFolder write_evaluation_folder(const eval::Evaluation& evaluation,
   context.ground_truth = sources.ground_truth;
   context.predictions = sources.predictions;
   context.created = local_time_text();
-  context.training = read_training_curve(sources.model);
+  context.training = read_training_curve(sources.model, info);
   folder.report = named("report.html");
   auto written = report::write_html_report(evaluation, context, local("report.html"));
   if (!written) throw Failure(written.error());

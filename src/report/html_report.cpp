@@ -1,6 +1,7 @@
 #include "report/html_report.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -913,20 +914,22 @@ void curves_html(std::string& out, const Evaluation& evaluation) {
   out += "</figure></div></section>";
 }
 
-// A line over [0, 1] × [0, 1] through the points where y >= 0.
-std::string polyline(const PlotArea& area, const std::vector<double>& xs, const std::vector<double>& ys,
-                     const std::string& style) {
+// A line over [0, 1] × [0, 1] through the training points where y(point) >= 0; x is the step
+// over the last step.
+std::string polyline(const PlotArea& area, const std::vector<TrainingPoint>& curve, double last_step,
+                     const std::function<double(const TrainingPoint&)>& y, const std::string& style) {
   std::string points;
-  for (std::size_t i = 0; i < xs.size() && i < ys.size(); ++i) {
-    if (ys[i] < 0) continue;
-    points += fmt::format("{:.1f},{:.1f} ", area.x(xs[i]), area.y(ys[i]));
+  for (const auto& point : curve) {
+    const double value = y(point);
+    if (value < 0) continue;
+    points += fmt::format("{:.1f},{:.1f} ", area.x(static_cast<double>(point.step) / last_step), area.y(value));
   }
   if (points.empty()) return "";
   return fmt::format(R"(<polyline points="{}" fill="none" stroke-width="2" {}/>)", points, style);
 }
 
 void training_html(std::string& out, const std::optional<TrainingCurve>& training) {
-  if (!training || training->steps.empty()) return;
+  if (!training || training->points.empty()) return;
   const TrainingCurve& curve = *training;
   out += R"(<section id="training"><h2>Training</h2><p class="note">)";
   out += fmt::format("{} steps in {:.0f} s", curve.steps_done, curve.train_seconds);
@@ -943,32 +946,31 @@ void training_html(std::string& out, const std::optional<TrainingCurve>& trainin
     out += ".";
   }
   out += " A loss still falling at the end means more steps would probably help.</p>";
-  const double last_step = static_cast<double>(std::max<std::int64_t>(1, curve.steps.back()));
-  std::vector<double> xs;
-  for (const auto step : curve.steps) xs.push_back(static_cast<double>(step) / last_step);
+  const double last_step = static_cast<double>(std::max<std::int64_t>(1, curve.points.back().step));
   double top_loss = 0;
-  for (const double loss : curve.loss) top_loss = std::max(top_loss, loss);
-  std::vector<double> loss;
-  for (const double value : curve.loss) loss.push_back(top_loss > 0 ? value / top_loss : 0);
+  for (const auto& point : curve.points) top_loss = std::max(top_loss, point.loss);
   const PlotArea area;
   out += R"(<div class="charts"><figure><figcaption>Training loss (1 = its highest)</figcaption>)";
   out += fmt::format(R"(<svg class="chart" data-chart="training-loss" viewBox="0 0 {:.0f} {:.0f}" role="img" )"
                      R"(aria-label="training loss against step">)",
                      area.svg_width, area.svg_height);
   svg_axes(out, area, "step", "loss / highest loss", last_step);
-  out += polyline(area, xs, loss, stroke_style(0));
+  out += polyline(
+      area, curve.points, last_step, [&](const TrainingPoint& p) { return top_loss > 0 ? p.loss / top_loss : 0; },
+      stroke_style(0));
   out += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" class="muted">highest loss {:.3f}</text>)",
                      area.left + area.width + 24, area.top + 16, top_loss);
   out += "</svg></figure>";
-  const bool validated = std::any_of(curve.val_ap50.begin(), curve.val_ap50.end(), [](double v) { return v >= 0; });
+  const bool validated =
+      std::any_of(curve.points.begin(), curve.points.end(), [](const TrainingPoint& p) { return p.val_ap50 >= 0; });
   if (validated) {
     out += R"(<figure><figcaption>Validation while training</figcaption>)";
     out += fmt::format(R"(<svg class="chart" data-chart="training-validation" viewBox="0 0 {:.0f} {:.0f}" )"
                        R"(role="img" aria-label="validation F1 and AP50 against step">)",
                        area.svg_width, area.svg_height);
     svg_axes(out, area, "step", "score", last_step);
-    out += polyline(area, xs, curve.val_f1, stroke_style(0));
-    out += polyline(area, xs, curve.val_ap50, stroke_style(1));
+    out += polyline(area, curve.points, last_step, [](const TrainingPoint& p) { return p.val_f1; }, stroke_style(0));
+    out += polyline(area, curve.points, last_step, [](const TrainingPoint& p) { return p.val_ap50; }, stroke_style(1));
     const double legend_x = area.left + area.width + 24;
     out += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{2:.1f}" y2="{1:.1f}" stroke-width="2" {3}/>)"
                        R"(<text x="{4:.1f}" y="{5:.1f}">F1</text>)",
@@ -1067,7 +1069,7 @@ std::string render_html_report(const Evaluation& evaluation, const ReportContext
       "<nav><a href=\"#summary\">Summary</a><a href=\"#labels\">Per label</a><a "
       "href=\"#mistakes\">Mistakes</a>"
       "<a href=\"#curves\">Curves</a>";
-  if (context.training && !context.training->steps.empty()) out += "<a href=\"#training\">Training</a>";
+  if (context.training && !context.training->points.empty()) out += "<a href=\"#training\">Training</a>";
   for (const auto& gallery : galleries)
     out += fmt::format(R"(<a href="#{}">{} ({})</a>)", gallery.id, html_escape(gallery.title), gallery.total);
   out += "</nav>\n<main>";

@@ -37,12 +37,16 @@ namespace logoscope::report {
 
 /// How the evaluated model was trained (its training.csv and model.json), for the "Training"
 /// section: loss and validation scores against steps, and why training stopped.
+struct TrainingPoint {
+  std::int64_t step = 0;
+  double seconds = 0;
+  double loss = 0;       ///< smoothed total loss
+  double val_f1 = -1;    ///< < 0: no validation at this row
+  double val_ap50 = -1;  ///< < 0: no validation at this row
+};
+
 struct TrainingCurve {
-  std::vector<std::int64_t> steps;
-  std::vector<double> seconds;
-  std::vector<double> loss;      ///< smoothed total loss
-  std::vector<double> val_f1;    ///< < 0: no validation at that row
-  std::vector<double> val_ap50;  ///< < 0: no validation at that row
+  std::vector<TrainingPoint> points;  ///< in step order
   std::int64_t steps_done = 0;
   double train_seconds = 0;
   /// "steps", "epochs", "time_budget" (cut by the wall-clock budget), "early_stop"; empty: unknown.

@@ -326,6 +326,14 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     progress({TrainProgress::Phase::kTraining, by_steps ? "steps" : "seconds", std::min(done, total), total,
               status_line(loss_avg, last_val_f1, last_val_ap), finished});
   };
+  // What a resumed run needs to rebuild this network, recorded with every checkpoint.
+  std::error_code absolute_ec;
+  const nlohmann::json network = {{"architecture", info.architecture},
+                                  {"base_model", config.base_model.empty() || is_s3_uri(config.base_model)
+                                                     ? config.base_model
+                                                     : fs::absolute(config.base_model, absolute_ec).string()},
+                                  {"freeze", config.freeze},
+                                  {"trunk_lr_scale", started->trunk_lr_scale}};
   // Why the loop ends: its step count (or epochs), the wall-clock budget, or early stopping.
   std::string stopped_by = max_steps > 0 ? (config.max_steps > 0 ? "steps" : "epochs") : "time_budget";
   net->train();
@@ -392,13 +400,6 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
                         save_optimiser(*optimiser.adam, checkpoint.optimiser)}) {
       if (!status) return status.error();
     }
-    std::error_code absolute_ec;
-    const nlohmann::json network = {{"architecture", info.architecture},
-                                    {"base_model", config.base_model.empty() || is_s3_uri(config.base_model)
-                                                       ? config.base_model
-                                                       : fs::absolute(config.base_model, absolute_ec).string()},
-                                    {"freeze", config.freeze},
-                                    {"trunk_lr_scale", started->trunk_lr_scale}};
     auto written = model::write_text_atomically(checkpoint.state, nlohmann::json{{"step", step},
                                                                                   {"elapsed_s", now_elapsed},
                                                                                   {"best_val_ap50", best_ap},

@@ -288,11 +288,7 @@ TEST(HtmlReport, TrainingSectionDrawsTheCurvesAndSaysWhatStoppedIt) {
       << "no training section without a training curve";
   ReportContext context;
   TrainingCurve curve;
-  curve.steps = {10, 20, 25, 30};
-  curve.seconds = {5, 10, 13, 15};
-  curve.loss = {2.0, 1.5, 1.2, 1.0};
-  curve.val_f1 = {-1, -1, 0.5, -1};
-  curve.val_ap50 = {-1, -1, 0.4, -1};
+  curve.points = {{10, 5, 2.0, -1, -1}, {20, 10, 1.5, -1, -1}, {25, 13, 1.2, 0.5, 0.4}, {30, 15, 1.0, -1, -1}};
   curve.steps_done = 30;
   curve.train_seconds = 15;
   curve.stopped_by = "time_budget";
