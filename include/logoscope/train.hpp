@@ -5,7 +5,8 @@
 //   logoscope::TrainOptions options;
 //   options.train = "labels.manifest";          // Ground Truth manifest, COCO json, YOLO data.yaml, VOC xml
 //   options.out = "my-model";
-//   options.time_budget_s = 300;
+//   // Length: the recipe's step count for the data (options.steps to choose another), the same
+//   // model on any machine; options.time_budget_s caps it (summary->stopped_by says when it did).
 //   auto summary = logoscope::train_model(options, [](const logoscope::TrainProgress& p) { /* draw a bar */
 //   }); if (!summary) { std::cerr << summary.error().message << "\n"; return 2; } std::cout << "test F1 " <<
 //   summary->test->mean_f1 << "\n";
@@ -48,9 +49,13 @@ struct TrainOptions {
   int reference_scenes = 3000;  ///< generated training scenes (~0.3 MB of memory each)
   int reference_test_scenes = 300;  ///< generated test scenes, when neither test nor train is given
   bool reference_name_lockups = false;  ///< also draw icon-shaped references with the label's words beside them
-  double time_budget_s = 300;          ///< wall-clock training time
-  std::int64_t steps = 0;              ///< > 0: this many steps instead of the time budget
-  int epochs = 0;                      ///< > 0: this many passes over the data instead
+  /// Cap on wall-clock training time, seconds; <= 0: none. When it ends training before the step
+  /// count, TrainSummary::stopped_by is "time_budget" (and the model is likely less accurate).
+  double time_budget_s = 0;
+  /// Training steps (batches); 0: the default for the data (400 for one label and up to 20
+  /// photos, growing with the photos, at most 4000), unless `epochs` is set.
+  std::int64_t steps = 0;
+  int epochs = 0;                      ///< > 0 (and steps 0): this many passes over the data
   int batch_size = 16;
   int input_size = 320;  ///< training crop side, pixels
   int infer_size = 512;  ///< whole-pass long side stored for detection
@@ -100,7 +105,11 @@ struct TestScores {
 
 struct TrainSummary {
   std::string model;  ///< the model folder written
-  std::int64_t steps = 0;
+  std::int64_t steps = 0;          ///< steps trained
+  std::int64_t planned_steps = 0;  ///< the step count the run was to reach
+  /// Why training ended: "steps" / "epochs" (the planned length), "time_budget" (the cap cut it
+  /// short), "early_stop" (validation stopped improving).
+  std::string stopped_by;
   std::int64_t images_seen = 0;
   double train_seconds = 0;
   double best_val_ap50 = -1;          ///< on the validation split carved from train; < 0 when none

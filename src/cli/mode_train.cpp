@@ -31,7 +31,7 @@ struct TrainArgs {
   int reference_scenes = 3000;
   bool name_lockups = false;
   std::string out;
-  std::string time_budget = "5m";
+  std::string time_budget;  // empty: no cap
   int epochs = 0;
   int batch_size = 16;
   int input_size = 320;
@@ -87,7 +87,7 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
     throw Failure(Error{ErrorCode::kInvalidArgument,
                         "give --train (labeled photos), --reference (the logo's own file: one-shot), or both"});
   }
-  options.time_budget_s = value_or_throw(dataset::parse_duration(args.time_budget));
+  if (!args.time_budget.empty()) options.time_budget_s = value_or_throw(dataset::parse_duration(args.time_budget));
   check_model_folder(args);
   options.train = args.train;
   options.train_format = args.train_format;
@@ -132,7 +132,8 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   if (args.json) {
     // The test set's full metrics, as model.json records them.
     const nlohmann::json test = summary.test ? read_test_metrics(args.out) : nlohmann::json();
-    std::cout << nlohmann::json{{"model", args.out}, {"steps", summary.steps}, {"images_seen", summary.images_seen},
+    std::cout << nlohmann::json{{"model", args.out}, {"steps", summary.steps}, {"planned_steps", summary.planned_steps},
+                                {"stopped_by", summary.stopped_by}, {"images_seen", summary.images_seen},
                                 {"train_seconds", summary.train_seconds}, {"best_val_ap50", summary.best_val_ap50},
                                 {"test", test}}
                      .dump(2)
@@ -141,6 +142,14 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   }
   std::cout << fmt::format("trained for {:.0f} s ({} steps, {} augmented images); model: {}\n", summary.train_seconds,
                            summary.steps, summary.images_seen, args.out);
+  if (summary.stopped_by == "time_budget" && summary.planned_steps > summary.steps) {
+    const double per_step = summary.steps > 0 ? summary.train_seconds / static_cast<double>(summary.steps) : 0.0;
+    const double whole = per_step * static_cast<double>(summary.planned_steps);
+    std::cout << fmt::format("--time-budget {} stopped training at {} of {} steps: expect lower accuracy; {} steps take "
+                             "about {} on this CPU (run without --time-budget, or --resume continues it)\n",
+                             args.time_budget, summary.steps, summary.planned_steps, summary.planned_steps,
+                             whole < 90 ? fmt::format("{:.0f} s", whole) : fmt::format("{:.0f} min", whole / 60));
+  }
   if (summary.test) {
     std::cout << fmt::format("test set ({}): F1 {:.3f}, precision {:.3f}, recall {:.3f}, mAP50 {:.3f}\n",
                              summary.test->source, summary.test->mean_f1, summary.test->mean_precision,
@@ -156,7 +165,9 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand(
       "train",
-      "Train a detector from labeled images on the CPU, within a time budget. Training starts from\n"
+      "Train a detector from labeled images on the CPU. It trains for a step count (--steps; by default\n"
+      "400 for one label and ~20 photos, more for more photos), so the model is the same on any\n"
+      "machine; the bar shows the time left, and --time-budget caps it. Training starts from\n"
       "logoscope's built-in base model (NanoDet-g's COCO weights trained further on generated brand\n"
       "marks, models/base) unless --scratch, --base or --architecture says otherwise.\n"
       "TRAIN/TEST: any dataset format (Ground Truth manifest, COCO, YOLO, VOC). Without --test,\n"
@@ -184,11 +195,14 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   add_format_option(*cmd, "--test-format", args->test_format, "Format of --test");
   cmd->add_option("--negatives", args->negatives, "Images with none of the logos: folders, files or .txt lists");
   cmd->add_option("--out", args->out, "Model folder to write")->required();
-  cmd->add_option("--time-budget", args->time_budget, "Training time: 300, 300s, 5m, 1h")->capture_default_str();
-  cmd->add_option("--epochs", args->epochs, "Stop after this many passes over the data instead of the time budget")
+  cmd->add_option("--time-budget", args->time_budget,
+                  "Cap on training time (300, 300s, 5m, 1h): training stops there if the steps are not done,\n"
+                  "says how far it got, and the model is likely less accurate. Default: no cap");
+  cmd->add_option("--epochs", args->epochs, "Train for this many passes over the data instead of the default steps")
       ->check(at_least(0));
   cmd->add_option("--steps", args->steps,
-                  "Stop after this many steps instead of the time budget (the same result on any machine)")
+                  "Training steps (batches), the same model on any machine. Default: 400 for one label and up\n"
+                  "to 20 photos, x (photos/20)^0.55 for more (540 photos: 2450), at most 4000")
       ->check(at_least(0));
   cmd->add_option("--batch-size", args->batch_size, "Images per step")->capture_default_str()->check(between(1, 256));
   cmd->add_option("--input-size", args->input_size, "Training crop size (multiple of 32)")

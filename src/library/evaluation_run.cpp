@@ -80,6 +80,7 @@ std::optional<report::TrainingCurve> read_training_curve(const std::string& mode
     curve.steps_done = info->training.value("steps", curve.steps_done);
     curve.train_seconds = info->training.value("train_seconds", curve.train_seconds);
     curve.stopped_by = info->training.value("stopped_by", std::string());
+    curve.steps_planned = std::max<std::int64_t>(0, info->training.value("max_steps", std::int64_t{0}));
   }
   return curve;
 }

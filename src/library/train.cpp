@@ -222,7 +222,7 @@ Result<TrainSummary> train_into_folder(const TrainOptions& options,
   train::TrainConfig config;
   config.time_budget_s = options.time_budget_s;
   config.epochs = options.epochs;
-  config.max_steps = options.steps;
+  config.max_steps = options.steps > 0 || options.epochs > 0 ? options.steps : train::kRecipeSteps;
   config.batch_size = options.batch_size;
   config.input_size = options.input_size;
   config.infer_long_side = options.infer_size;
@@ -268,6 +268,8 @@ Result<TrainSummary> train_into_folder(const TrainOptions& options,
     if (auto written = model::write_model_info(*info, options.out); !written) return written.error();
   }
   summary.steps = trained->steps;
+  summary.planned_steps = trained->planned_steps;
+  summary.stopped_by = trained->stopped_by;
   summary.images_seen = trained->images_seen;
   summary.train_seconds = trained->train_seconds;
   summary.best_val_ap50 = trained->best_val_ap50;

@@ -935,7 +935,12 @@ void training_html(std::string& out, const std::optional<TrainingCurve>& trainin
   out += fmt::format("{} steps in {:.0f} s", curve.steps_done, curve.train_seconds);
   if (curve.train_seconds > 0) out += fmt::format(" ({:.0f} steps a minute on the machine that trained it)",
                                                   60.0 * static_cast<double>(curve.steps_done) / curve.train_seconds);
-  if (curve.stopped_by == "time_budget") {
+  if (curve.stopped_by == "time_budget" && curve.steps_planned > curve.steps_done) {
+    out += fmt::format(". <b>The time budget stopped it at {} of its {} steps</b>: expect a less accurate model "
+                       "than the whole run gives; <code>train --resume</code> continues it, and without "
+                       "<code>--time-budget</code> it runs all its steps.",
+                       curve.steps_done, curve.steps_planned);
+  } else if (curve.stopped_by == "time_budget") {
     out += ". <b>The time budget stopped it</b>: a faster machine gets more steps and usually a better model "
            "from the same budget; <code>--steps N</code> trains the same model on any machine.";
   } else if (curve.stopped_by == "early_stop") {

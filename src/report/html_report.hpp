@@ -48,6 +48,7 @@ struct TrainingPoint {
 struct TrainingCurve {
   std::vector<TrainingPoint> points;  ///< in step order
   std::int64_t steps_done = 0;
+  std::int64_t steps_planned = 0;  ///< the step count the run was to reach; 0: none (a time budget alone)
   double train_seconds = 0;
   /// "steps", "epochs", "time_budget" (cut by the wall-clock budget), "early_stop"; empty: unknown.
   std::string stopped_by;

@@ -129,11 +129,25 @@ struct Checkpoint {
         best((fs::path(dir) / "best.pt").string()) {}
 };
 
+// "45 s", "19 min", "1 h 05 min": for messages that estimate.
+std::string rough_duration(double seconds) {
+  if (seconds < 90) return fmt::format("{:.0f} s", seconds);
+  const auto minutes = std::llround(seconds / 60.0);
+  if (minutes < 60) return fmt::format("{} min", minutes);
+  return fmt::format("{} h {:02d} min", minutes / 60, minutes % 60);
+}
+
 std::string status_line(double loss, double val_f1, double val_ap) {
   return fmt::format("loss {:.3f}{}", loss, val_f1 >= 0 ? fmt::format(" val F1 {:.3f} AP50 {:.3f}", val_f1, val_ap) : "");
 }
 
 }  // namespace
+
+std::int64_t recipe_steps(std::size_t labels, std::size_t labeled_photos) {
+  const double photos = std::max<double>(static_cast<double>(labeled_photos), 20.0 * static_cast<double>(labels));
+  const double steps = 400.0 * std::pow(std::max(1.0, photos / 20.0), 0.55);
+  return std::clamp<std::int64_t>(50 * std::llround(steps / 50.0), 400, 4000);
+}
 
 nlohmann::json config_to_json(const TrainConfig& config) {
   const auto& a = config.augment;
@@ -269,10 +283,29 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
 
   const auto samples_per_epoch = static_cast<std::int64_t>(data.positives.size() + data.negatives.size() / 2);
   std::int64_t max_steps = config.max_steps;
-  if (max_steps <= 0 && config.epochs > 0) max_steps = (config.epochs * samples_per_epoch + config.batch_size - 1) / config.batch_size;
+  std::string steps_from = "steps";
+  if (max_steps == kRecipeSteps) {
+    max_steps = recipe_steps(inputs.train.labels.size(), inputs.train.samples.size());
+    steps_from = "recipe";
+    spdlog::info("{} steps: the default for {} and {} labeled photos (--steps sets another count)", max_steps,
+                 inputs.train.labels.size() == 1 ? std::string("1 label") : fmt::format("{} labels", inputs.train.labels.size()),
+                 inputs.train.samples.size());
+  } else if (max_steps <= 0 && config.epochs > 0) {
+    max_steps = (config.epochs * samples_per_epoch + config.batch_size - 1) / config.batch_size;
+    steps_from = "epochs";
+  } else if (max_steps <= 0) {
+    max_steps = 0;
+    steps_from = "time_budget";
+  }
+  const bool capped = config.time_budget_s > 0;
+  if (max_steps == 0 && !capped) {
+    return Error{ErrorCode::kInvalidArgument, "nothing ends the training: give a step count, epochs or a time budget"};
+  }
+  // How far the run is, 0..1: the step count's fraction, or the time budget's when it is further along.
   auto progress_of = [&](std::int64_t at_step, double elapsed) {
-    if (max_steps > 0) return static_cast<double>(at_step) / static_cast<double>(max_steps);
-    return elapsed / config.time_budget_s;
+    double fraction = max_steps > 0 ? static_cast<double>(at_step) / static_cast<double>(max_steps) : 0.0;
+    if (capped) fraction = std::max(fraction, elapsed / config.time_budget_s);
+    return fraction;
   };
   const int warmup_steps = 60;
   const std::string csv_path = (fs::path(model_dir) / "training.csv").string();
@@ -320,7 +353,7 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     const bool by_steps = max_steps > 0;
     const std::int64_t total = by_steps ? max_steps : static_cast<std::int64_t>(std::ceil(config.time_budget_s));
     std::int64_t done = by_steps ? at_step : static_cast<std::int64_t>(elapsed);
-    if (finished) done = std::max(done, total);
+    if (finished && !by_steps) done = std::max(done, total);  // a step count cut short shows where it stopped
     if (done == reported_done && !finished) return;
     reported_done = done;
     progress({TrainProgress::Phase::kTraining, by_steps ? "steps" : "seconds", std::min(done, total), total,
@@ -335,12 +368,15 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
                                   {"freeze", config.freeze},
                                   {"trunk_lr_scale", started->trunk_lr_scale}};
   // Why the loop ends: its step count (or epochs), the wall-clock budget, or early stopping.
-  std::string stopped_by = max_steps > 0 ? (config.max_steps > 0 ? "steps" : "epochs") : "time_budget";
+  std::string stopped_by;
   net->train();
   for (;;) {
     const double elapsed = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
     const double fraction = progress_of(step, elapsed);
-    if (fraction >= 1.0) break;
+    if (fraction >= 1.0) {
+      stopped_by = max_steps > 0 && step >= max_steps ? (steps_from == "epochs" ? "epochs" : "steps") : "time_budget";
+      break;
+    }
     const double warm = std::min(1.0, static_cast<double>(step + 1) / warmup_steps);
     const double lr = config.learning_rate * warm * (0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * std::min(fraction, 1.0))));
     auto& groups = optimiser.adam->param_groups();
@@ -407,7 +443,9 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
                                                                       .dump());
     if (!written) return written.error();
     net->train();
-    if (stale >= config.patience && !validation.samples.empty()) {
+    // Early stopping is for a run that would go on: at its last validation the run ends anyway, by
+    // its steps or its time cap, and says which.
+    if (stale >= config.patience && !validation.samples.empty() && progress_of(step, now_elapsed) < 1.0) {
       spdlog::info("stopping early: validation AP50 has not improved for {} checks", stale);
       stopped_by = "early_stop";
       break;
@@ -415,10 +453,16 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   }
   report(step, elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count(), true);
   const double train_seconds = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
-  if (stopped_by == "time_budget") {
+  const double steps_per_second = train_seconds > 0 ? static_cast<double>(step) / train_seconds : 0.0;
+  if (stopped_by == "time_budget" && max_steps > 0) {
+    spdlog::warn("the time budget ({}) stopped training at step {} of {}: expect lower accuracy; {} steps take about "
+                 "{} on this CPU",
+                 rough_duration(config.time_budget_s), step, max_steps, max_steps,
+                 steps_per_second > 0 ? rough_duration(static_cast<double>(max_steps) / steps_per_second) : "?");
+  } else if (stopped_by == "time_budget") {
     spdlog::info("the time budget stopped training at step {} ({:.0f} s, {:.0f} steps a minute on this CPU): a faster "
                  "machine gets more steps from the same budget; --steps N trains the same model on any machine",
-                 step, train_seconds, train_seconds > 0 ? 60.0 * static_cast<double>(step) / train_seconds : 0.0);
+                 step, train_seconds, 60.0 * steps_per_second);
   }
 
   // 4. The weights to keep, the test evaluation and its thresholds, the model folder.
@@ -434,6 +478,8 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
 
   TrainSummary summary;
   summary.steps = step;
+  summary.planned_steps = max_steps;
+  summary.stopped_by = stopped_by;
   summary.images_seen = step * config.batch_size;
   summary.train_seconds = train_seconds;
   summary.images_per_second = train_seconds > 0 ? static_cast<double>(summary.images_seen) / train_seconds : 0;
@@ -457,6 +503,8 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   }
   info.training["architecture"] = info.architecture;
   info.training["start"] = started->start;
+  info.training["max_steps"] = max_steps;
+  info.training["steps_from"] = steps_from;
   info.training["steps"] = step;
   info.training["stopped_by"] = stopped_by;
   info.training["images_seen"] = summary.images_seen;

@@ -14,8 +14,11 @@
 //                  test set's per-label assumed thresholds for model.json
 // Progress goes through TrainConfig::on_progress (console_progress.hpp turns it into bars).
 //
-// Reproducible: one seed drives the split, the augmentation and the initial weights. A wall-time
-// budget makes the number of steps depend on the machine; max_steps (or epochs) fixes it.
+// Reproducible: one seed drives the split, the augmentation and the initial weights. The length
+// is a step count (the recipe's for the data, given steps, or epochs), the same on any machine; a
+// wall-time budget is a cap on top of it, and when the cap ends training first the run says so
+// (model.json training.stopped_by = "time_budget", with the steps planned and done). Pretraining
+// may run on a time budget alone.
 //
 // Thread safety: one training at a time per process (it sets libtorch's thread count).
 #pragma once
@@ -39,10 +42,23 @@ namespace logoscope::train {
 using TrainProgress = logoscope::TrainProgress;
 using ProgressFn = std::function<void(const TrainProgress&)>;
 
+/// TrainConfig::max_steps value: the recipe's step count for the data (recipe_steps).
+constexpr std::int64_t kRecipeSteps = -1;
+
+/// The default training length: 400 steps of 16 for one label and up to 20 labeled photos,
+/// growing with the photos as (photos / 20)^0.55 (fl27's 540 photos: 2450 steps), at most 4000,
+/// in multiples of 50. `labeled_photos` counts the training photos; one-shot's generated scenes
+/// are not photos and count as 20 per label.
+std::int64_t recipe_steps(std::size_t labels, std::size_t labeled_photos);
+
 struct TrainConfig {
-  double time_budget_s = 300;   ///< wall-clock training time (excluding decoding and the final evaluation)
-  std::int64_t max_steps = 0;   ///< > 0: stop after this many steps instead of the time budget
-  int epochs = 0;               ///< > 0: stop after this many passes worth of samples instead
+  /// Cap on wall-clock training time (decoding and the final evaluation excluded); <= 0: none.
+  /// With a step count, training ends at whichever comes first, and the learning-rate schedule
+  /// follows whichever is further along, so a capped run still ends annealed.
+  double time_budget_s = 0;
+  /// > 0: this many steps; kRecipeSteps: recipe_steps for the data; 0: epochs or the time budget.
+  std::int64_t max_steps = 0;
+  int epochs = 0;               ///< > 0 (and max_steps 0): this many passes worth of samples
   int batch_size = 16;
   double learning_rate = 2e-3;
   /// Learning-rate factor for the pretrained trunk (everything but the detection head's outputs);
@@ -90,6 +106,8 @@ struct TrainInputs {
 
 struct TrainSummary {
   std::int64_t steps = 0;
+  std::int64_t planned_steps = 0;  ///< the step count the run was to reach; 0 for a time budget alone
+  std::string stopped_by;          ///< "steps", "epochs", "time_budget" or "early_stop"
   std::int64_t images_seen = 0;
   double train_seconds = 0;
   double images_per_second = 0;

@@ -1,5 +1,5 @@
 // `logoscope train` options beyond the basic run (which test_cli.cpp covers): starting from a base
-// model.
+// model, resuming, and a time cap that cuts the default step count short.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -97,6 +97,23 @@ TEST(TrainCli, ResumeContinuesTheNetworkItCheckpointed) {
   const auto model = nlohmann::json::parse(read_text(dir.file("m/model.json")));
   EXPECT_EQ(model["network"]["architecture"], "nanodet-g");
   EXPECT_EQ(model["training"]["steps"], 4);
+}
+
+TEST(TrainCli, ATimeCapThatCutsTheDefaultStepsShortSaysSo) {
+  testing::TempDir dir;
+  ASSERT_EQ(run_logoscope({"demo", "--out", dir.path(), "--images", "8", "--no-train"}).exit_code, 0);
+  const auto run = run_logoscope({"train", "--train", dir.file("dataset.manifest"), "--out", dir.file("m"), "--scratch",
+                                  "--time-budget", "2s", "--batch-size", "2", "--input-size", "128", "--infer-size",
+                                  "160"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // The default for two labels and a few photos is 600 steps; two seconds train far fewer.
+  EXPECT_THAT(run.out, HasSubstr("--time-budget 2s stopped training at "));
+  EXPECT_THAT(run.out, HasSubstr(" of 600 steps: expect lower accuracy"));
+  const auto model = nlohmann::json::parse(read_text(dir.file("m/model.json")));
+  EXPECT_EQ(model["training"]["stopped_by"], "time_budget");
+  EXPECT_EQ(model["training"]["max_steps"], 600);
+  EXPECT_EQ(model["training"]["steps_from"], "recipe");
+  EXPECT_LT(model["training"]["steps"].get<int>(), 600);
 }
 
 }  // namespace

@@ -298,6 +298,11 @@ TEST(HtmlReport, TrainingSectionDrawsTheCurvesAndSaysWhatStoppedIt) {
   ASSERT_FALSE(training.empty());
   EXPECT_NE(training.find("30 steps in 15 s (120 steps a minute"), std::string::npos) << training.substr(0, 400);
   EXPECT_NE(training.find("The time budget stopped it"), std::string::npos);
+  curve.steps_planned = 400;  // a step count the cap cut short
+  context.training = curve;
+  EXPECT_NE(section(render_html_report(builder.evaluation(), context), "training")
+                .find("The time budget stopped it at 30 of its 400 steps"),
+            std::string::npos);
   EXPECT_NE(training.find("data-chart=\"training-loss\""), std::string::npos);
   EXPECT_NE(training.find("data-chart=\"training-validation\""), std::string::npos);
   // The loss line has a point per row; the validation lines only where there was a validation.
