@@ -39,6 +39,7 @@ TEST_PACKAGES=(
   wrk                      # the server's load benchmark (bench/serve_load.sh)
   radosgw ceph-mon ceph-osd  # a signature-checking S3 server for the storage tests (tests/storage/servers)
   faketime                 # a skewed clock for the S3 refusal test
+  slurm-wlm munge          # a one-node Slurm cluster for the array-job test (tests/deploy)
 )
 if ((TEST_DEPS)); then PACKAGES=("${TEST_PACKAGES[@]}"); fi
 
@@ -69,6 +70,10 @@ if ((TEST_DEPS)); then
   # downloads no browser. Pinned by its package-lock.
   if [ ! -f tests/ui/e2e/node_modules/puppeteer-core/package.json ]; then
     (cd tests/ui/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  # The Kubernetes API's schemas, to check deploy/kubernetes without a cluster. Pinned by its package-lock.
+  if [ ! -f tests/deploy/kubernetes/node_modules/kubernetes-models/package.json ]; then
+    (cd tests/deploy/kubernetes && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
   echo "setup: test dependencies present"
   exit 0
