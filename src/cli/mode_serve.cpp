@@ -33,6 +33,8 @@ struct ServeArgs {
   double max_body_mb = 32;
   double request_timeout = 30;
   double read_timeout = 5;
+  double head_timeout = 10;
+  int max_connections_per_address = 256;
   std::string auth_keys;
   int infer_size = 0;
   std::string tile = "auto";
@@ -104,6 +106,8 @@ int run_serve(const ServeArgs& args) {
   options.request_timeout_s = args.request_timeout;
   options.read_timeout_s = args.read_timeout;
   options.write_timeout_s = args.read_timeout;
+  options.head_timeout_s = args.head_timeout;
+  options.max_connections_per_address = args.max_connections_per_address;
   if (!args.auth_keys.empty()) options.keys = read_keys(args.auth_keys);
   const int workers = options.workers > 0
                           ? options.workers
@@ -224,6 +228,16 @@ void register_serve(CLI::App& app, RunState& state, const CommonOptions& /*commo
   cmd->add_option("--read-timeout", args->read_timeout, "Seconds one socket read or write may wait")
       ->capture_default_str()
       ->check(between(0.1, 3600.0));
+  cmd->add_option("--head-timeout", args->head_timeout,
+                  "Seconds a request's line and headers may take to arrive; slower ones get 408 (slow clients\n"
+                  "hold no HTTP thread meanwhile)")
+      ->capture_default_str()
+      ->check(between(0.1, 3600.0));
+  cmd->add_option("--max-connections-per-address", args->max_connections_per_address,
+                  "Open connections one client address may hold; more get 429 at once (0: no cap; behind a load\n"
+                  "balancer every client has the balancer's address)")
+      ->capture_default_str()
+      ->check(between(0, 100000));
   cmd->add_option(
       "--auth-keys", args->auth_keys,
       "Require AWS Signature Version 4 with one of these keys: a file of \"ACCESS_KEY_ID SECRET\" lines\n"

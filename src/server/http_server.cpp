@@ -5,8 +5,6 @@
 #include <random>
 #include <thread>
 
-#include <sys/socket.h>
-
 #include <fmt/format.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +12,7 @@
 
 #include "api/custom_labels.hpp"
 #include "core/thread_pool.hpp"
+#include "http/guarded_server.hpp"
 #include "server/aws_error.hpp"
 #include "server/detection_queue.hpp"
 #include "server/inference_pool.hpp"
@@ -123,20 +122,37 @@ Body read_body(const httplib::Request& request, const httplib::ContentReader& re
 
 }  // namespace
 
+// The guard's limits from the server's options; what it turns away answers in AWS's error shape.
+logoscope::http::GuardOptions guard_options(const ServerOptions& o) {
+  logoscope::http::GuardOptions guard;
+  guard.head_timeout_s = o.head_timeout_s;
+  guard.idle_timeout_s = 5;
+  guard.read_timeout_s = o.read_timeout_s;
+  guard.write_timeout_s = o.write_timeout_s;
+  guard.max_connections_per_address = o.max_connections_per_address;
+  guard.workers = std::max(4, o.http_threads);
+  guard.refusal_body = [](int status, const std::string& message) {
+    const char* type = status == 429 || status == 503 ? "ThrottlingException"
+                       : status == 408                ? "RequestTimeoutException"
+                                                      : "BadRequestException";
+    return aws_error_body(AwsError{status, type, message});
+  };
+  return guard;
+}
+
 struct Server::Impl {
   ModelRegistry& registry;
   ServerOptions options;
-  httplib::Server http;
+  logoscope::http::GuardedServer http;
   std::unique_ptr<InferencePool> pool;
   std::unique_ptr<DetectionQueue> queue;
   std::unique_ptr<RekognitionApi> rekognition_api;
   Metrics metrics;
   std::atomic<bool> ready{false};
-  std::atomic<int> listen_socket{-1};
   int threads_per_worker = 1;
 
   Impl(ModelRegistry& models, ServerOptions server_options)
-      : registry(models), options(std::move(server_options)) {}
+      : registry(models), options(std::move(server_options)), http(guard_options(options)) {}
 
   // ---- answers ---------------------------------------------------------------------------------
 
@@ -365,6 +381,11 @@ struct Server::Impl {
       gauges.model_running.emplace_back(entry.name, entry.status == ModelStatus::kRunning);
       if (entry.load_seconds > 0) gauges.model_load_seconds.emplace_back(entry.name, entry.load_seconds);
     }
+    const auto refused = http.counts();
+    gauges.connections_refused = {{"head_timeout", refused.head_timeouts},
+                                  {"head_too_large", refused.heads_too_large},
+                                  {"per_address_cap", refused.refused_per_address},
+                                  {"connection_cap", refused.refused_in_all}};
     response.set_content(metrics.render(gauges), "text/plain; version=0.0.4");
   }
 
@@ -423,8 +444,6 @@ Server::Server(ModelRegistry& registry, ServerOptions options)
   impl_->queue =
       std::make_unique<DetectionQueue>(registry, *impl_->pool, impl_->threads_per_worker, o.max_pixels);
   impl_->rekognition_api = std::make_unique<RekognitionApi>(registry, *impl_->queue);
-  const auto http_threads = static_cast<std::size_t>(std::max(4, o.http_threads));
-  impl_->http.new_task_queue = [http_threads] { return new httplib::ThreadPool(http_threads); };
   impl_->http.set_payload_max_length(o.max_body_bytes);
   const auto split = [](double seconds) {
     const auto whole = static_cast<time_t>(seconds);
@@ -435,13 +454,6 @@ Server::Server(ModelRegistry& registry, ServerOptions options)
   const auto [write_s, write_us] = split(o.write_timeout_s);
   impl_->http.set_read_timeout(read_s, read_us);
   impl_->http.set_write_timeout(write_s, write_us);
-  impl_->http.set_keep_alive_timeout(5);
-  // SO_REUSEADDR only: httplib's default SO_REUSEPORT would let a second server bind a busy port.
-  impl_->http.set_socket_options([impl = impl_.get()](int socket) {
-    int yes = 1;
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    impl->listen_socket = socket;
-  });
   impl_->routes();
 }
 
@@ -460,23 +472,19 @@ void Server::set_ready(bool ready) {
 
 Result<int> Server::bind() {
   const auto& o = impl_->options;
-  int port = o.port;
-  if (o.port == 0) {
-    port = impl_->http.bind_to_any_port(o.host);
-    if (port < 0) return Error{ErrorCode::kIo, fmt::format("cannot listen on {}: no free port", o.host)};
-  } else if (!impl_->http.bind_to_port(o.host, o.port)) {
+  const int port = impl_->http.bind(o.host, o.port);
+  if (port < 0 && o.port == 0) return Error{ErrorCode::kIo, fmt::format("cannot listen on {}: no free port", o.host)};
+  if (port < 0) {
     return Error{
         ErrorCode::kIo,
         fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", o.host, o.port)};
   }
-  // httplib listens with a backlog of 5: a burst of new connections (64 clients starting at once)
-  // would see SYNs dropped and retried a second later. Raise it on the bound socket.
-  if (impl_->listen_socket >= 0) ::listen(impl_->listen_socket, SOMAXCONN);
   return port;
 }
 
 void Server::listen() {
   impl_->http.listen_after_bind();
+  impl_->http.shutdown();  // the requests whose head had arrived are answered first
   impl_->pool->shutdown();
 }
 

@@ -14,8 +14,11 @@
 // Robustness: HTTP threads only read, parse and wait; detection runs on `workers` inference workers
 // behind a queue of `queue_capacity` (full → 429 ThrottlingException at once). Bodies over
 // max_body_bytes → 413; a body that does not arrive whole within request_timeout → 408; a body
-// shorter than its Content-Length → 400; per-read and per-write socket timeouts. stop() finishes the
-// requests in flight before returning from listen().
+// shorter than its Content-Length → 400; per-read and per-write socket timeouts. Slow and hostile
+// clients (http/guarded_server.hpp): request heads are read on one thread for every connection, so
+// a slow head holds no HTTP thread; a head must arrive within head_timeout_s (408) and be under
+// 64 KiB and 100 header lines (431); one address may hold max_connections_per_address connections
+// (429). stop() finishes the requests in flight before returning from listen().
 //
 // Authentication: none by default. With keys, every route but /health and /metrics needs an AWS
 // Signature Version 4 (what AWS CLIs, SDKs and `curl --aws-sigv4` send) made with one of them.
@@ -43,7 +46,9 @@ struct ServerOptions {
   int workers = 0;                          ///< inference workers; 0 = free cores / threads_per_worker
   int threads_per_worker = 1;               ///< network threads of each worker
   std::size_t queue_capacity = 32;          ///< detections waiting for a worker before 429
-  int http_threads = 128;                   ///< connections served at once (each waits, mostly)
+  int http_threads = 128;                   ///< requests handled at once (their heads arrived; each waits, mostly)
+  double head_timeout_s = 10;               ///< a request's line and headers, from their first byte → 408
+  int max_connections_per_address = 256;    ///< open connections from one client address; more → 429 (0: no cap)
   std::size_t max_body_bytes = 32u << 20u;  ///< larger bodies → 413
   std::int64_t max_pixels = 200'000'000;    ///< larger images → ImageTooLargeException
   double read_timeout_s = 5;                ///< one socket read

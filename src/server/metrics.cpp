@@ -88,6 +88,11 @@ std::string Metrics::render(const Gauges& gauges) const {
   for (const auto& [model, running] : gauges.model_running) {
     text += fmt::format("logoscope_model_running{{model=\"{}\"}} {}\n", label_value(model), running ? 1 : 0);
   }
+  text += "# HELP logoscope_connections_refused_total Connections turned away before a request was handled.\n";
+  text += "# TYPE logoscope_connections_refused_total counter\n";
+  for (const auto& [reason, count] : gauges.connections_refused) {
+    text += fmt::format("logoscope_connections_refused_total{{reason=\"{}\"}} {}\n", label_value(reason), count);
+  }
   return text;
 }
 

@@ -33,6 +33,9 @@ class Metrics {
     int workers = 0;
     std::vector<std::pair<std::string, double>> model_load_seconds;  ///< running models
     std::vector<std::pair<std::string, bool>> model_running;
+    /// Connections turned away before a request was handled, by reason (http/guarded_server.hpp):
+    /// head_timeout, head_too_large, per_address_cap, connection_cap.
+    std::vector<std::pair<std::string, std::size_t>> connections_refused;
   };
   /// The whole exposition text.
   [[nodiscard]] std::string render(const Gauges& gauges) const;

@@ -19,6 +19,7 @@
 #include "core/base64.hpp"
 #include "core/files.hpp"
 #include "core/paths.hpp"
+#include "http/guarded_server.hpp"
 #include "imageio/image_io.hpp"
 #include "logoscope/detect.hpp"
 #include "ui/training_job.hpp"
@@ -175,10 +176,19 @@ bool is_loopback_host(const std::string& host) {
   return (ntohl(address.s_addr) >> 24U) == 127U;
 }
 
+// Slow and hostile clients held off (http/guarded_server.hpp); uploads get the 30 s reads they had.
+logoscope::http::GuardOptions ui_guard_options() {
+  logoscope::http::GuardOptions guard;
+  guard.read_timeout_s = 30;
+  guard.write_timeout_s = 30;
+  guard.workers = 32;
+  return guard;
+}
+
 struct UiServer::Impl {
   Project& project;
   UiOptions options;
-  httplib::Server http;
+  logoscope::http::GuardedServer http{ui_guard_options()};
   std::atomic<bool> stopping{false};
   std::atomic<int> streams{0};  // open training-event streams
 
@@ -931,10 +941,7 @@ struct UiServer::Impl {
 UiServer::UiServer(Project& project, UiOptions options)
     : impl_(std::make_unique<Impl>(project, std::move(options))) {
   impl_->routes();
-  impl_->http.new_task_queue = [] { return new httplib::ThreadPool(32); };
   impl_->http.set_payload_max_length(impl_->options.max_upload_bytes);
-  impl_->http.set_read_timeout(30, 0);
-  impl_->http.set_write_timeout(30, 0);
 }
 
 UiServer::~UiServer() = default;
@@ -942,11 +949,11 @@ UiServer::~UiServer() = default;
 Result<int> UiServer::bind() {
   const UiOptions& o = impl_->options;
   if (o.port == 0) {
-    const int port = impl_->http.bind_to_any_port(o.host);
+    const int port = impl_->http.bind(o.host, 0);
     if (port < 0) return Error{ErrorCode::kIo, fmt::format("cannot listen on {}: no free port", o.host)};
     return port;
   }
-  if (!impl_->http.bind_to_port(o.host, o.port)) {
+  if (impl_->http.bind(o.host, o.port) < 0) {
     return Error{
         ErrorCode::kIo,
         fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", o.host, o.port)};
@@ -956,6 +963,7 @@ Result<int> UiServer::bind() {
 
 void UiServer::listen() {
   impl_->http.listen_after_bind();
+  impl_->http.shutdown();
 }
 
 void UiServer::stop() {
