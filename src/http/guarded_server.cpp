@@ -4,12 +4,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -95,21 +97,25 @@ int port_of(int fd, bool peer) {
   return 0;
 }
 
-// A whole small answer written on a connection that is then closed (best effort: the client
-// may already be gone).
+// Closes after reading what has already arrived, so that the kernel does not answer unread
+// input with a reset that could discard the answer just sent.
+void drain_and_close(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  char sink[4096];
+  for (int i = 0; i < 16 && ::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+  }
+  ::close(fd);
+}
+
+// A small answer on a connection that is then closed: one send that never waits (it runs on the
+// threads that serve every connection; the answer fits an empty socket buffer), best effort.
 void answer_and_close(int fd, int status, const std::string& reason, const std::string& body,
                       const std::string& content_type) {
   const std::string response =
       fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}", status,
                   reason, content_type, body.size(), body);
-  std::size_t sent = 0;
-  while (sent < response.size() && wait_for(fd, POLLOUT, 200)) {
-    const auto written = ::send(fd, response.data() + sent, response.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (written <= 0) break;
-    sent += static_cast<std::size_t>(written);
-  }
-  ::shutdown(fd, SHUT_RDWR);
-  ::close(fd);
+  [[maybe_unused]] const auto sent = ::send(fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  drain_and_close(fd);
 }
 
 // httplib's stream over a connection: the bytes the epoll thread read first, then the socket
@@ -139,13 +145,20 @@ class ConnectionStream final : public httplib::Stream {
     }
   }
 
+  // All of it or an error: httplib writes headers and bodies once and takes any count as done,
+  // as its own blocking sockets allow.
   ssize_t write(const char* ptr, size_t size) override {
-    for (;;) {
-      const auto sent = ::send(c_.fd, ptr, size, MSG_NOSIGNAL);
-      if (sent >= 0) return sent;
-      if (errno == EINTR) continue;
-      if ((errno != EAGAIN && errno != EWOULDBLOCK) || !wait_for(c_.fd, POLLOUT, write_ms_)) return -1;
+    std::size_t done = 0;
+    while (done < size) {
+      const auto sent = ::send(c_.fd, ptr + done, size - done, MSG_NOSIGNAL);
+      if (sent > 0) {
+        done += static_cast<std::size_t>(sent);
+        continue;
+      }
+      if (sent < 0 && errno == EINTR) continue;
+      if ((sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) || !wait_for(c_.fd, POLLOUT, write_ms_)) return -1;
     }
+    return static_cast<ssize_t>(size);
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -173,6 +186,21 @@ class ConnectionStream final : public httplib::Stream {
 class GuardedServer::Guard {
  public:
   Guard(GuardedServer& server, GuardOptions options) : server_(server), options_(std::move(options)) {
+    // Connections are file descriptors: take the process's hard limit, and keep the total cap
+    // under it (with room for models, images and logs), so that the cap answers 503 before
+    // accept() starts failing.
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+      if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+      }
+      if (limit.rlim_cur != RLIM_INFINITY) {
+        const auto usable = static_cast<long long>(limit.rlim_cur) - 256;
+        options_.max_connections = static_cast<int>(std::clamp<long long>(usable, 16, options_.max_connections));
+      }
+    }
     epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
     wake_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     epoll_event event{};
@@ -232,21 +260,30 @@ class GuardedServer::Guard {
     wake();
   }
 
+  // In two steps: the poll thread stops reading heads (closing the incomplete ones) and is joined;
+  // then the workers answer every whole head it passed on and stop.
   void shutdown() {
     {
       std::lock_guard lock(mutex_);
-      if (stopping_ && !poller_.joinable()) return;
+      if (stopped_) return;
       stopping_ = true;
     }
-    ready_cv_.notify_all();
     wake();
     if (poller_.joinable()) poller_.join();
+    {
+      std::lock_guard lock(mutex_);
+      workers_stopping_ = true;
+    }
+    ready_cv_.notify_all();
     for (auto& worker : workers_) {
       if (worker.joinable()) worker.join();
     }
     std::lock_guard lock(mutex_);
     for (auto& connection : incoming_) release(std::move(connection), false);
     incoming_.clear();
+    for (auto& connection : ready_) release(std::move(connection), false);
+    ready_.clear();
+    stopped_ = true;
   }
 
   GuardCounts counts() {
@@ -270,8 +307,7 @@ class GuardedServer::Guard {
     if (lock_now) lock.lock();
     if (--per_address_[connection->address] <= 0) per_address_.erase(connection->address);
     --held_;
-    ::shutdown(connection->fd, SHUT_RDWR);
-    ::close(connection->fd);
+    drain_and_close(connection->fd);
   }
 
   enum class HeadState { kWaiting, kComplete, kClosed, kTooLarge };
@@ -289,7 +325,10 @@ class GuardedServer::Guard {
         if (c.buffer.size() > options_.max_head_bytes + sizeof chunk) break;  // checked below
         continue;
       }
-      if (received == 0) return head_end(c) != std::string::npos ? HeadState::kComplete : HeadState::kClosed;
+      if (received == 0) {
+        const HeadState state = assess(c);
+        return state == HeadState::kWaiting ? HeadState::kClosed : state;
+      }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       return HeadState::kClosed;
@@ -395,7 +434,7 @@ class GuardedServer::Guard {
       bool stopping = false;
       {
         std::unique_lock lock(mutex_);
-        ready_cv_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
+        ready_cv_.wait(lock, [this] { return workers_stopping_ || !ready_.empty(); });
         if (ready_.empty()) return;  // stopping, and every request already read is answered
         connection = std::move(ready_.front());
         ready_.pop_front();
@@ -451,13 +490,19 @@ class GuardedServer::Guard {
   std::deque<std::unique_ptr<Connection>> ready_;      // whole heads, for the workers
   std::unordered_map<std::string, int> per_address_;
   int held_ = 0;
-  bool stopping_ = false;
+  bool stopping_ = false;          // no new connections, no more heads read
+  bool workers_stopping_ = false;  // the poll thread is gone: workers end once ready_ is empty
+  bool stopped_ = false;
   GuardCounts counts_;
   std::thread poller_;
   std::vector<std::thread> workers_;
 };
 
-GuardedServer::GuardedServer(GuardOptions options) : guard_(std::make_unique<Guard>(*this, std::move(options))) {
+GuardedServer::GuardedServer(GuardOptions options) {
+  // What httplib's Keep-Alive header announces: the guard's own limits.
+  set_keep_alive_max_count(static_cast<std::size_t>(std::max(1, options.max_requests_per_connection)));
+  set_keep_alive_timeout(static_cast<time_t>(std::ceil(options.idle_timeout_s)));
+  guard_ = std::make_unique<Guard>(*this, std::move(options));
   // httplib's own threads only hand accepted connections over.
   new_task_queue = [] { return new httplib::ThreadPool(2); };
   set_socket_options([this](socket_t socket) {

@@ -29,6 +29,9 @@ class Running {
     server_.Get("/ping", [](const httplib::Request&, httplib::Response& response) {
       response.set_content("pong", "text/plain");
     });
+    server_.Get("/large", [](const httplib::Request&, httplib::Response& response) {
+      response.set_content(std::string(8u << 20u, 'x'), "application/octet-stream");
+    });
     server_.Get("/slow", [](const httplib::Request&, httplib::Response& response) {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
       response.set_content("done", "text/plain");
@@ -123,6 +126,21 @@ TEST(GuardedServer, AnswersKeepAliveAndPipelinedRequestsInOrder) {
   EXPECT_EQ(count(answer, "HTTP/1.1 200"), 3u) << answer;
   EXPECT_LT(answer.find("pong"), answer.find("done"));
   EXPECT_LT(answer.find("done"), answer.rfind("pong"));
+}
+
+TEST(GuardedServer, WritesALargeAnswerWholeToAClientThatReadsSlowly) {
+  Running server(GuardOptions{});
+  const int fd = connect_to(server.port());
+  send_all(fd, "GET /large HTTP/1.1\r\nHost: x\r\n\r\nGET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the socket buffers fill meanwhile
+  const std::string answer = read_all(fd);
+  ::close(fd);
+  EXPECT_THAT(answer, HasSubstr("Content-Length: 8388608"));
+  const std::size_t body = answer.find("\r\n\r\n") + 4;
+  ASSERT_GE(answer.size(), body + (8u << 20u));
+  EXPECT_EQ(answer.find_first_not_of('x', body), body + (8u << 20u));  // the whole body, then the next answer
+  EXPECT_THAT(answer.substr(body + (8u << 20u)), StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(answer.substr(answer.size() - 4), "pong");
 }
 
 TEST(GuardedServer, RefusesAHeadTooSlowOrTooLarge) {
