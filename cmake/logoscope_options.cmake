@@ -6,6 +6,17 @@ if(LOGOSCOPE_FATAL_WARNINGS)
   target_compile_options(logoscope_warnings INTERFACE -Werror)
 endif()
 
+# Fuzzing: every target gets libFuzzer's coverage instrumentation and ASan + UBSan; the fuzz
+# targets link libFuzzer itself (fuzz/CMakeLists.txt).
+if(LOGOSCOPE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "LOGOSCOPE_FUZZ needs clang (CXX=clang++): libFuzzer is part of clang")
+  endif()
+  set(LOGOSCOPE_SANITIZE_ADDRESS ON)
+  set(LOGOSCOPE_SANITIZE_UNDEFINED ON)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 set(LOGOSCOPE_SANITIZERS "")
 if(LOGOSCOPE_SANITIZE_ADDRESS)
   list(APPEND LOGOSCOPE_SANITIZERS address)

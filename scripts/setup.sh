@@ -33,6 +33,7 @@ PACKAGES=(
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy
+  clang libclang-rt-14-dev  # libFuzzer and the sanitizers for the fuzz targets (scripts/fuzz.sh)
   chromium                 # headless screenshot test of the HTML evaluation report
   python3                  # the independent metrics reference (tools/reference) the tests compare with
   awscli python3-boto3     # real Rekognition clients in the server tests (tests/server)

@@ -1,5 +1,9 @@
 #include "core/cpu_features.hpp"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -39,7 +43,9 @@ CpuFeatures detect() {
   f.avx512vl = __builtin_cpu_supports("avx512vl") != 0;
   f.avx512dq = __builtin_cpu_supports("avx512dq") != 0;
   f.avx512_bf16 = __builtin_cpu_supports("avx512bf16") != 0;
-  f.amx_bf16 = __builtin_cpu_supports("amx-bf16") != 0;
+  // CPUID leaf 7 EDX bit 22 (AMX-BF16): read directly, as clang before 16 has no name for it.
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  f.amx_bf16 = __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 && (edx & (1U << 22U)) != 0;
 #endif
   if (const char* cap = std::getenv("LOGOSCOPE_CPU_ISA"); cap != nullptr && *cap != '\0') {
     std::string level = cap;
