@@ -13,6 +13,8 @@
 // options below change them as the CLI's do. Each run prints F1, precision, recall, AP50,
 // precision at recall 0.8, the steps and their wall time, detection ms/image, and writes
 // OUT/<protocol>/<run>/bench.json and an evaluation folder with report.html.
+// --reuse reads runs already done (resuming a campaign), --existing-only summarises them, and
+// --baseline OTHER_OUT prints the paired change against another campaign.
 // Usage: logoscope-bench-flickrlogos --protocol redbull|brands|fl27 [--dev] [--seeds 0,1] [--steps N] …
 
 #include <malloc.h>
@@ -73,6 +75,9 @@ struct Args {
   // Detection.
   bool no_large_logo_pass = false;
   std::string model;  // evaluate this model folder instead of training (one run)
+  bool reuse = false;          // a run whose bench.json exists is read, not redone
+  bool existing_only = false;  // and runs without one are left out (the summary of what is done)
+  std::string baseline;        // another campaign's OUT: paired differences run by run
 };
 
 // The data set's boxes with an area: the one degenerate box of the source (README: a RedBull box
@@ -314,7 +319,17 @@ nlohmann::json run_protocol(const std::string& protocol, const Args& args, const
         run = single_brand_run(brand, train, test, args);
       }
       run.name = fmt::format("{}-seed{}", brand.empty() ? "fl27" : brand, seed);
-      runs.push_back(run_one(run, seed, fs::path(args.out) / folder / run.name, args));
+      const fs::path dir = fs::path(args.out) / folder / run.name;
+      if (args.reuse || args.existing_only) {
+        std::ifstream done(dir / "bench.json");
+        if (done) {
+          runs.push_back(nlohmann::json::parse(done));
+          std::cout << "reused " << (dir / "bench.json").string() << "\n";
+          continue;
+        }
+        if (args.existing_only) continue;
+      }
+      runs.push_back(run_one(run, seed, dir, args));
     }
   }
   std::vector<double> f1;
@@ -342,11 +357,34 @@ nlohmann::json run_protocol(const std::string& protocol, const Args& args, const
                             {"mean_ap50_standard_error", ap_mean.standard_error},
                             {"mean_precision_at_recall_80", p_mean.mean},
                             {"results", runs}};
+  std::string baseline_line;
+  if (!args.baseline.empty()) {
+    // Paired by run (same brand, same seed): brand-to-brand spread cancels, so a change of a few
+    // hundredths shows against its own standard error.
+    std::vector<double> f1_change;
+    std::vector<double> ap_change;
+    for (const auto& run : runs) {
+      std::ifstream before(fs::path(args.baseline) / folder / run["run"].get<std::string>() / "bench.json");
+      if (!before) continue;
+      const auto base = nlohmann::json::parse(before);
+      f1_change.push_back(run["f1"].get<double>() - base["f1"].get<double>());
+      ap_change.push_back(run["ap50"].get<double>() - base["ap50"].get<double>());
+    }
+    const auto f1_delta = mean_error(f1_change);
+    const auto ap_delta = mean_error(ap_change);
+    summary["baseline"] = {{"path", args.baseline}, {"paired_runs", f1_change.size()},
+                           {"f1_change", f1_delta.mean}, {"f1_change_standard_error", f1_delta.standard_error},
+                           {"ap50_change", ap_delta.mean}, {"ap50_change_standard_error", ap_delta.standard_error}};
+    baseline_line = fmt::format("against {} ({} paired runs): F1 {:+.3f} ± {:.3f}  AP50 {:+.3f} ± {:.3f}\n",
+                                args.baseline, f1_change.size(), f1_delta.mean, f1_delta.standard_error, ap_delta.mean,
+                                ap_delta.standard_error);
+  }
   write_text(fs::path(args.out) / folder / "summary.json", summary.dump(2) + "\n");
   std::cout << fmt::format("\n== {} ({} runs)\n{}mean F1 {:.3f} ± {:.3f}  mean AP50 {:.3f} ± {:.3f}  mean P@R0.8 {:.3f}"
                            "  (± standard error of the mean over runs)\ncpu: {}\n",
                            folder, runs.size(), table, f1_mean.mean, f1_mean.standard_error, ap_mean.mean,
-                           ap_mean.standard_error, p_mean.mean, cpu_features().summary());
+                           ap_mean.standard_error, p_mean.mean, cpu_features().summary())
+            << baseline_line;
   return summary;
 }
 
@@ -386,6 +424,12 @@ int main(int argc, char** argv) {
   app.add_flag("--no-distractors", args.no_distractors, "Ablation");
   app.add_flag("--no-large-logo-pass", args.no_large_logo_pass, "Detection ablation: the whole pass only");
   app.add_option("--model", args.model, "Evaluate this model folder instead of training (one brand, one seed)");
+  app.add_flag("--reuse", args.reuse, "Read the runs whose OUT/.../bench.json exists instead of redoing them");
+  app.add_option("--baseline", args.baseline,
+                 "Another run's --out: print the mean change of F1 and AP50 over the runs both have, with its\n"
+                 "standard error (paired by brand and seed)");
+  app.add_flag("--existing-only", args.existing_only,
+               "Only summarise the runs already done (their bench.json), training nothing");
   CLI11_PARSE(app, argc, argv);
   init_logging(Verbosity::kNormal);
   const char* env = std::getenv("LOGOSCOPE_BENCH_DATA");
