@@ -32,6 +32,7 @@ enum class ErrorCode {
   kInvalidValue,       ///< parsed, but a field holds a value that is not allowed
   kInvalidArgument,    ///< the caller passed an unusable argument
   kAccessDenied,       ///< the storage refused the credentials, their signature or the clock
+  kInternal,           ///< a failure inside logoscope or a library under it (a bug: please report it)
 };
 
 /// A stable snake_case name for the code, e.g. "truncated".

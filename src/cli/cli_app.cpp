@@ -116,8 +116,9 @@ int run_cli(int argc, char** argv) {
     const int code = app.exit(error);
     return code == 0 ? kExitOk : kExitUsage;
   } catch (const Failure& failure) {
-    std::cerr << "logoscope: error: " << failure.what() << "\n";
-    return kExitUsage;
+    const bool internal = failure.error().code == ErrorCode::kInternal;
+    std::cerr << "logoscope: " << (internal ? "internal error: " : "error: ") << failure.what() << "\n";
+    return internal ? kExitInternal : kExitUsage;
   } catch (const std::exception& error) {
     std::cerr << "logoscope: internal error: " << error.what() << "\n";
     return kExitInternal;

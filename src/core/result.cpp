@@ -14,6 +14,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::kInvalidValue: return "invalid_value";
     case ErrorCode::kInvalidArgument: return "invalid_argument";
     case ErrorCode::kAccessDenied: return "access_denied";
+    case ErrorCode::kInternal: return "internal";
   }
   return "unknown";
 }

@@ -15,6 +15,7 @@
 #include "imageio/image_io.hpp"
 #include "infer/detect_pipeline.hpp"
 #include "infer/intra_op_threads.hpp"
+#include "library/boundary.hpp"
 #include "library/model_impl.hpp"
 #include "model/model_info.hpp"
 
@@ -188,36 +189,40 @@ const ModelDescription& Model::description() const {
 }
 
 Result<std::shared_ptr<const Model>> Model::load(const std::string& directory, const ModelOptions& options) {
-  if (options.tile_overlap >= options.tile_size / 2) {
-    return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("tile overlap {} must be less than half of the tile size {}",
-                             options.tile_overlap, options.tile_size)};
-  }
-  infer::PredictorOptions predictor_options;
-  predictor_options.min_score = kMinScore;
-  predictor_options.long_side = options.infer_size;
-  predictor_options.threads = -1;  // each Session sets its own, per call
-  predictor_options.nms.class_agnostic = options.class_agnostic_nms;
-  predictor_options.tiling.mode = tile_mode(options.tiling);
-  predictor_options.tiling.tile_size = options.tile_size;
-  predictor_options.tiling.overlap = options.tile_overlap;
-  predictor_options.max_batch = std::max(1, options.tile_batch);
-  predictor_options.bf16 = options.bf16;
-  predictor_options.large_logo_pass = options.large_logo_pass;
-  auto predictor = infer::Predictor::load(directory, predictor_options);
-  if (!predictor) return predictor.error();
+  return library::never_throws("Model::load", [&]() -> Result<std::shared_ptr<const Model>> {
+    if (options.tile_overlap >= options.tile_size / 2) {
+      return Error{ErrorCode::kInvalidArgument,
+                   fmt::format("tile overlap {} must be less than half of the tile size {}",
+                               options.tile_overlap, options.tile_size)};
+    }
+    infer::PredictorOptions predictor_options;
+    predictor_options.min_score = kMinScore;
+    predictor_options.long_side = options.infer_size;
+    predictor_options.threads = -1;  // each Session sets its own, per call
+    predictor_options.nms.class_agnostic = options.class_agnostic_nms;
+    predictor_options.tiling.mode = tile_mode(options.tiling);
+    predictor_options.tiling.tile_size = options.tile_size;
+    predictor_options.tiling.overlap = options.tile_overlap;
+    predictor_options.max_batch = std::max(1, options.tile_batch);
+    predictor_options.bf16 = options.bf16;
+    predictor_options.large_logo_pass = options.large_logo_pass;
+    auto predictor = infer::Predictor::load(directory, predictor_options);
+    if (!predictor) return predictor.error();
 
-  auto impl = std::make_unique<Impl>();
-  impl->description = describe_info((*predictor)->info(), directory);
-  impl->description.infer_size = (*predictor)->long_side();
-  impl->predictor = std::move(predictor).value();
-  return std::shared_ptr<const Model>(new Model(std::move(impl)));
+    auto impl = std::make_unique<Impl>();
+    impl->description = describe_info((*predictor)->info(), directory);
+    impl->description.infer_size = (*predictor)->long_side();
+    impl->predictor = std::move(predictor).value();
+    return std::shared_ptr<const Model>(new Model(std::move(impl)));
+  });
 }
 
 Result<ModelDescription> Model::describe(const std::string& directory) {
-  auto info = model::read_model_info(directory);
-  if (!info) return info.error();
-  return describe_info(*info, directory);
+  return library::never_throws("Model::describe", [&]() -> Result<ModelDescription> {
+    auto info = model::read_model_info(directory);
+    if (!info) return info.error();
+    return describe_info(*info, directory);
+  });
 }
 
 // ---- Session ----------------------------------------------------------------------------------
@@ -239,68 +244,74 @@ int Session::threads() const {
 
 Result<DetectResult> Session::detect(std::span<const std::uint8_t> encoded, const DetectOptions& options,
                                      const std::string& name) {
-  const auto& description = model_->description();
-  auto filter = resolve_filter(description, options);
-  if (!filter) return filter.error();
-  const auto start = Clock::now();
-  imageio::DecodeOptions decode;
-  decode.max_pixels = options.max_pixels;
-  auto decoded = imageio::decode_image_bytes(encoded, name, decode);
-  if (!decoded) return decoded.error();
-  infer::StageTimes times;
-  times.decode_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  const infer::ScopedIntraOpThreads threads(threads_);
-  const auto detections = model_->impl().predictor->detect(decoded->rgb, &times);
-  auto result = to_result(api::filter_detections(detections, *filter), decoded->rgb.cols, decoded->rgb.rows,
-                          description.labels);
-  result.warnings = std::move(decoded->warnings);
-  result.timings = to_timings(times);
-  return result;
+  return library::never_throws("Session::detect", [&]() -> Result<DetectResult> {
+    const auto& description = model_->description();
+    auto filter = resolve_filter(description, options);
+    if (!filter) return filter.error();
+    const auto start = Clock::now();
+    imageio::DecodeOptions decode;
+    decode.max_pixels = options.max_pixels;
+    auto decoded = imageio::decode_image_bytes(encoded, name, decode);
+    if (!decoded) return decoded.error();
+    infer::StageTimes times;
+    times.decode_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    const infer::ScopedIntraOpThreads threads(threads_);
+    const auto detections = model_->impl().predictor->detect(decoded->rgb, &times);
+    auto result = to_result(api::filter_detections(detections, *filter), decoded->rgb.cols, decoded->rgb.rows,
+                            description.labels);
+    result.warnings = std::move(decoded->warnings);
+    result.timings = to_timings(times);
+    return result;
+  });
 }
 
 Result<DetectResult> Session::detect(const ImageView& image, const DetectOptions& options) {
-  const auto& description = model_->description();
-  auto filter = resolve_filter(description, options);
-  if (!filter) return filter.error();
-  auto rgb = to_rgb(image);
-  if (!rgb) return rgb.error();
-  infer::StageTimes times;
-  const infer::ScopedIntraOpThreads threads(threads_);
-  const auto detections = model_->impl().predictor->detect(*rgb, &times);
-  auto result =
-      to_result(api::filter_detections(detections, *filter), rgb->cols, rgb->rows, description.labels);
-  result.timings = to_timings(times);
-  return result;
+  return library::never_throws("Session::detect", [&]() -> Result<DetectResult> {
+    const auto& description = model_->description();
+    auto filter = resolve_filter(description, options);
+    if (!filter) return filter.error();
+    auto rgb = to_rgb(image);
+    if (!rgb) return rgb.error();
+    infer::StageTimes times;
+    const infer::ScopedIntraOpThreads threads(threads_);
+    const auto detections = model_->impl().predictor->detect(*rgb, &times);
+    auto result =
+        to_result(api::filter_detections(detections, *filter), rgb->cols, rgb->rows, description.labels);
+    result.timings = to_timings(times);
+    return result;
+  });
 }
 
 Status Session::detect_files(const std::vector<std::string>& paths, const DetectOptions& options,
                              const FileOptions& files,
                              const std::function<void(const FileResult&)>& on_result) {
-  const auto& description = model_->description();
-  auto filter = resolve_filter(description, options);
-  if (!filter) return filter.error();
-  infer::PipelineOptions pipeline;
-  pipeline.decode_threads = std::max(0, files.decode_threads);
-  pipeline.image_batch = std::max<std::size_t>(1, files.image_batch);
-  pipeline.decode.max_pixels = options.max_pixels;
-  pipeline.images_at_once = files.images_at_once > 0 ? files.images_at_once : std::min(threads_, 4);
-  pipeline.threads_per_image = std::max(1, threads_ / pipeline.images_at_once);
-  const infer::ScopedIntraOpThreads threads(threads_);
-  infer::detect_files(*model_->impl().predictor, paths, pipeline, [&](infer::ImageResult& image) {
-    FileResult file;
-    file.index = image.index;
-    file.path = image.path;
-    file.error = image.error;
-    if (!image.error) {
-      file.result = to_result(api::filter_detections(image.detections, *filter), image.width, image.height,
-                              description.labels);
-      file.result.warnings = std::move(image.warnings);
-      file.result.timings = to_timings(image.times);
-      file.pixels = {image.rgb.data, image.rgb.cols, image.rgb.rows, image.rgb.step[0], PixelFormat::kRgb8};
-    }
-    on_result(file);
+  return library::never_throws("Session::detect_files", [&]() -> Status {
+    const auto& description = model_->description();
+    auto filter = resolve_filter(description, options);
+    if (!filter) return filter.error();
+    infer::PipelineOptions pipeline;
+    pipeline.decode_threads = std::max(0, files.decode_threads);
+    pipeline.image_batch = std::max<std::size_t>(1, files.image_batch);
+    pipeline.decode.max_pixels = options.max_pixels;
+    pipeline.images_at_once = files.images_at_once > 0 ? files.images_at_once : std::min(threads_, 4);
+    pipeline.threads_per_image = std::max(1, threads_ / pipeline.images_at_once);
+    const infer::ScopedIntraOpThreads threads(threads_);
+    infer::detect_files(*model_->impl().predictor, paths, pipeline, [&](infer::ImageResult& image) {
+      FileResult file;
+      file.index = image.index;
+      file.path = image.path;
+      file.error = image.error;
+      if (!image.error) {
+        file.result = to_result(api::filter_detections(image.detections, *filter), image.width, image.height,
+                                description.labels);
+        file.result.warnings = std::move(image.warnings);
+        file.result.timings = to_timings(image.times);
+        file.pixels = {image.rgb.data, image.rgb.cols, image.rgb.rows, image.rgb.step[0], PixelFormat::kRgb8};
+      }
+      on_result(file);
+    });
+    return Ok{};
   });
-  return Ok{};
 }
 
 }  // namespace logoscope

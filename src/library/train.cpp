@@ -13,6 +13,7 @@
 #include "dataset/formats.hpp"
 #include "dataset/image_inputs.hpp"
 #include "dataset/split.hpp"
+#include "library/boundary.hpp"
 #include "model/base_model.hpp"
 #include "model/model_info.hpp"
 #include "oneshot/reference_scenes.hpp"
@@ -79,35 +80,37 @@ Result<TrainSummary> train_into_folder(const TrainOptions& options,
 
 Result<TrainSummary> train_model(const TrainOptions& options,
                                  const std::function<void(const TrainProgress&)>& on_progress) {
-  if (!storage::is_remote(options.out)) return train_into_folder(options, on_progress, options.out);
-  // An s3:// model folder: trained into a local staging folder, uploaded when training ends
-  // (model.json last, so the folder is usable only once complete).
-  if (options.resume) {
-    return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("{}: resuming reads the checkpoint from a local model folder; download it first (aws s3 "
-                             "sync {} FOLDER) and resume there",
-                             options.out, options.out)};
-  }
-  if (!options.overwrite) {
-    auto existing = storage::stat_file(storage::join(options.out, "model.json"));
-    if (!existing) return existing.error();
-    if (*existing) {
+  return library::never_throws("train_model", [&]() -> Result<TrainSummary> {
+    if (!storage::is_remote(options.out)) return train_into_folder(options, on_progress, options.out);
+    // An s3:// model folder: trained into a local staging folder, uploaded when training ends
+    // (model.json last, so the folder is usable only once complete).
+    if (options.resume) {
       return Error{ErrorCode::kInvalidArgument,
-                   fmt::format("{} already holds a trained model: train over it (overwrite), or choose another prefix",
-                               options.out)};
+                   fmt::format("{}: resuming reads the checkpoint from a local model folder; download it first (aws s3 "
+                               "sync {} FOLDER) and resume there",
+                               options.out, options.out)};
     }
-  }
-  auto staged = storage::OutputFolder::open(options.out);
-  if (!staged) return staged.error();
-  TrainOptions local = options;
-  local.out = staged->path();
-  local.overwrite = true;
-  auto summary = train_into_folder(local, on_progress, options.out);
-  if (!summary) return summary.error();
-  spdlog::info("uploading the model to {}", options.out);
-  if (auto published = staged->publish({"model.json"}); !published) return published.error();
-  summary->model = options.out;
-  return summary;
+    if (!options.overwrite) {
+      auto existing = storage::stat_file(storage::join(options.out, "model.json"));
+      if (!existing) return existing.error();
+      if (*existing) {
+        return Error{ErrorCode::kInvalidArgument,
+                     fmt::format("{} already holds a trained model: train over it (overwrite), or choose another prefix",
+                                 options.out)};
+      }
+    }
+    auto staged = storage::OutputFolder::open(options.out);
+    if (!staged) return staged.error();
+    TrainOptions local = options;
+    local.out = staged->path();
+    local.overwrite = true;
+    auto summary = train_into_folder(local, on_progress, options.out);
+    if (!summary) return summary.error();
+    spdlog::info("uploading the model to {}", options.out);
+    if (auto published = staged->publish({"model.json"}); !published) return published.error();
+    summary->model = options.out;
+    return summary;
+  });
 }
 
 namespace {

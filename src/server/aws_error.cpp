@@ -23,6 +23,7 @@ AwsError aws_error_for(const Error& error) {
     case ErrorCode::kAccessDenied:
       return {400, "AccessDeniedException", error.message};
     case ErrorCode::kIo:
+    case ErrorCode::kInternal:
       break;
   }
   return {500, "InternalServerError", error.message};

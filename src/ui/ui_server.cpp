@@ -50,6 +50,7 @@ int http_status(ErrorCode code) {
     case ErrorCode::kTooLarge:
       return 413;
     case ErrorCode::kIo:
+    case ErrorCode::kInternal:
       return 500;
     default:
       return 400;
