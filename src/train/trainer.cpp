@@ -156,6 +156,8 @@ nlohmann::json config_to_json(const TrainConfig& config) {
           {"trunk_lr_scale", config.trunk_lr_scale}, {"weight_decay", config.weight_decay},
           {"ema_decay", config.ema_decay}, {"input_size", config.input_size},
           {"infer_long_side", config.infer_long_side}, {"seed", config.seed}, {"val_fraction", config.val_fraction},
+          {"min_val_label_images", config.min_val_label_images}, {"validations", config.validations},
+          {"patience", config.patience},
           {"architecture", config.architecture}, {"base_model", config.base_model}, {"freeze", config.freeze},
           {"hard_negative_weight", config.hard_negative_weight},
           {"augment",
@@ -164,7 +166,8 @@ nlohmann::json config_to_json(const TrainConfig& config) {
             {"flip_prob", a.flip_prob}, {"rotate_deg", a.rotate_deg}, {"color_jitter", a.color_jitter},
             {"grayscale_prob", a.grayscale_prob}, {"tint_prob", a.tint_prob}, {"blur_prob", a.blur_prob},
             {"noise_prob", a.noise_prob}, {"jpeg_prob", a.jpeg_prob}, {"occlusion_prob", a.occlusion_prob},
-            {"min_box_side", a.min_box_side}, {"max_box_side_fraction", a.max_box_side_fraction}}}};
+            {"min_box_side", a.min_box_side}, {"max_box_side_fraction", a.max_box_side_fraction},
+            {"min_visible_fraction", a.min_visible_fraction}, {"distractor_marks", a.distractor_marks}}}};
 }
 
 namespace {
