@@ -42,7 +42,7 @@ memory=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 / 2 ))
 # Ports away from Slurm's defaults (6817/6818), so a real cluster on the machine is not disturbed.
 cat > "$dir/slurm.conf" <<CONF
 ClusterName=logoscope-test
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort=16817
@@ -67,7 +67,7 @@ SelectTypeParameters=CR_CPU
 MpiDefault=none
 ReturnToService=2
 MaxArraySize=1001
-NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 CONF
 export SLURM_CONF="$dir/slurm.conf"
