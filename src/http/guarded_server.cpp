@@ -19,6 +19,8 @@
 #include <fcntl.h>
 #include <mutex>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
@@ -71,30 +73,25 @@ bool wait_for(int fd, short events, int timeout_ms) {
   }
 }
 
-std::string address_of(int fd, bool peer) {
+// The address and port of a socket's peer (peer) or its own end.
+std::pair<std::string, int> endpoint(int fd, bool peer) {
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   const int status = peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length)
                           : ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  if (status != 0) return "";
+  if (status != 0) return {"", 0};
   char text[INET6_ADDRSTRLEN] = {};
   if (address.ss_family == AF_INET) {
-    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&address)->sin_addr, text, sizeof text);
-  } else if (address.ss_family == AF_INET6) {
-    ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&address)->sin6_addr, text, sizeof text);
+    const auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+    return {text, ntohs(v4->sin_port)};
   }
-  return text;
-}
-
-int port_of(int fd, bool peer) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  const int status = peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length)
-                          : ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  if (status != 0) return 0;
-  if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
-  if (address.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
-  return 0;
+  if (address.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+    return {text, ntohs(v6->sin6_port)};
+  }
+  return {"", 0};
 }
 
 // Closes after reading what has already arrived, so that the kernel does not answer unread
@@ -162,12 +159,10 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = address_of(c_.fd, true);
-    port = port_of(c_.fd, true);
+    std::tie(ip, port) = endpoint(c_.fd, true);
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = address_of(c_.fd, false);
-    port = port_of(c_.fd, false);
+    std::tie(ip, port) = endpoint(c_.fd, false);
   }
   [[nodiscard]] socket_t socket() const override { return c_.fd; }
 
@@ -222,7 +217,7 @@ class GuardedServer::Guard {
 
   // From httplib's accept thread: the connection is the guard's from now on.
   void adopt(int fd) {
-    const std::string address = address_of(fd, true);
+    const std::string address = endpoint(fd, true).first;
     std::string refusal;
     int status = 0;
     {
