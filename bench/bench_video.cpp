@@ -117,6 +117,8 @@ int main(int argc, char** argv) {
   app.add_option("--photos", photos_from,
                  "A Ground Truth manifest whose images make the clip, in its order (default: the FlickrLogos-27 "
                  "test photos, sorted)");
+  bool int8 = false;
+  app.add_flag("--int8", int8, "8-bit convolutions from the model's calibration");
   app.add_option("--tile", tile, "auto, on or off: tiling of frames larger than the model's size")
       ->check(CLI::IsMember({"auto", "on", "off"}));
   CLI11_PARSE(app, argc, argv);
@@ -136,6 +138,7 @@ int main(int argc, char** argv) {
   std::cout << "CPU: " << cpu_features().summary() << "\n";
   ModelOptions model_options;
   model_options.tiling = tile == "off" ? Tiling::kOff : tile == "on" ? Tiling::kOn : Tiling::kAuto;
+  model_options.int8 = int8;
   auto model = Model::load(model_dir, model_options);
   if (!model) {
     std::cerr << model.error().message << "\n";

@@ -63,6 +63,9 @@ struct ModelOptions {
   bool large_logo_pass = true;  ///< the extra pass for logos bigger than the model learnt
   bool class_agnostic_nms = false;
   bool bf16 = false;  ///< bfloat16 convolutions (needs AVX-512 BF16; kInvalidArgument otherwise)
+  /// 8-bit convolutions from the model's calibration (NanoDet-g models trained by this version;
+  /// kInvalidArgument otherwise): faster on every CPU, scores move (BENCHMARKS.md). Not with bf16.
+  bool int8 = false;
 };
 
 /// What a model is, from its model.json.
@@ -115,9 +118,13 @@ struct CustomLabel {
 struct DetectTimings {
   double decode_ms = 0;
   double preprocess_ms = 0;
-  double network_ms = 0;
+  double network_ms = 0;  ///< whole_ms + large_ms + tiles_ms
   double postprocess_ms = 0;
   int passes = 0;  ///< network inputs: whole pass, large-logo pass, tiles
+  double whole_ms = 0;       ///< network time of the whole-image pass
+  double large_ms = 0;       ///< of the large-logo pass
+  double tiles_ms = 0;       ///< of the tiles
+  double network_gflop = 0;  ///< convolution arithmetic run (2 × multiply-adds, 1e9)
 };
 
 struct DetectResult {

@@ -35,6 +35,7 @@ struct VideoArgs {
   int threads = 0;
   std::string tile = "off";
   int infer_size = 0;
+  bool int8 = false;
   bool json = false;
   bool overwrite = false;
 };
@@ -57,6 +58,7 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
   ModelOptions model_options;
   model_options.tiling = args.tile == "on" ? Tiling::kOn : args.tile == "auto" ? Tiling::kAuto : Tiling::kOff;
   model_options.infer_size = args.infer_size;
+  model_options.int8 = args.int8;
   // Neither the videos nor the model are written over, whatever --overwrite says.
   InputSet read = args.videos;
   read.add_folder_with(args.model, model::model_files());
@@ -190,6 +192,9 @@ void register_video(CLI::App& app, RunState& state, const CommonOptions& common)
   cmd->add_option("--threads", args->threads,
                   "CPU threads for the network (0 = the cores other work leaves free)")
       ->check(between(0, 1024));
+  cmd->add_flag("--int8", args->int8,
+                "8-bit convolutions from the model's calibration (NanoDet-g models trained by this logoscope):\n"
+                "faster on every CPU, confidences move (BENCHMARKS.md, \"int8\"); refused for models without one");
   cmd->add_flag("--json", args->json, "Print the results as JSON on stdout");
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_video(*args, common); });

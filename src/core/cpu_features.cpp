@@ -45,13 +45,23 @@ CpuFeatures detect() {
   f.avx512_bf16 = __builtin_cpu_supports("avx512bf16") != 0;
   // CPUID leaf 7 EDX bit 22 (AMX-BF16): read directly, as clang before 16 has no name for it.
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  f.amx_bf16 = __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 && (edx & (1U << 22U)) != 0;
+  const bool leaf7 = __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0;
+  f.amx_bf16 = leaf7 && (edx & (1U << 22U)) != 0;
+  f.vnni = leaf7 && (ecx & (1U << 11U)) != 0;  // AVX512_VNNI
+  if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) != 0 && (eax & (1U << 4U)) != 0) f.vnni = true;  // AVX-VNNI
 #endif
+  if (const char* onednn = std::getenv("ONEDNN_MAX_CPU_ISA"); onednn != nullptr && *onednn != '\0') {
+    std::string level = onednn;
+    std::transform(level.begin(), level.end(), level.begin(), [](unsigned char c) { return std::toupper(c); });
+    const bool vnni_level = level == "ALL" || level.find("VNNI") != std::string::npos ||
+                            level.find("BF16") != std::string::npos || level.find("AMX") != std::string::npos;
+    if (!vnni_level) f.vnni = false;
+  }
   if (const char* cap = std::getenv("LOGOSCOPE_CPU_ISA"); cap != nullptr && *cap != '\0') {
     std::string level = cap;
     std::transform(level.begin(), level.end(), level.begin(), [](unsigned char c) { return std::tolower(c); });
     if (level == "avx2" || level == "sse4" || level == "sse41" || level == "sse4.1") {
-      f.avx512f = f.avx512bw = f.avx512vl = f.avx512dq = f.avx512_bf16 = f.amx_bf16 = false;
+      f.avx512f = f.avx512bw = f.avx512vl = f.avx512dq = f.avx512_bf16 = f.amx_bf16 = f.vnni = false;
       if (level != "avx2") f.avx2 = f.fma = false;
     }
   }
@@ -75,6 +85,7 @@ std::string CpuFeatures::flags() const {
   add(avx512dq, "avx512dq");
   add(avx512_bf16, "avx512_bf16");
   add(amx_bf16, "amx_bf16");
+  add(vnni, "vnni");
   return text.empty() ? "(no AVX2)" : text;
 }
 

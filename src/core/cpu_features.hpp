@@ -24,6 +24,10 @@ struct CpuFeatures {
   bool avx512dq = false;
   bool avx512_bf16 = false;
   bool amx_bf16 = false;
+  /// AVX512-VNNI or AVX-VNNI: 8-bit dot products without 16-bit intermediate sums. Without it,
+  /// oneDNN's int8 convolutions saturate on full 8-bit activations (int8_nanodet.hpp uses 7 bits).
+  /// Cleared when ONEDNN_MAX_CPU_ISA caps oneDNN below a VNNI level.
+  bool vnni = false;
   int logical_cores = 1;
 
   /// libtorch's bfloat16 convolutions (oneDNN) run here.

@@ -42,7 +42,11 @@ std::vector<model::LevelOutput> FoldedNanoDet::forward(const torch::Tensor& norm
   auto conv = [this](int index, const torch::Tensor& x) { return convs_[static_cast<std::size_t>(index)](x); };
   // Every activation follows a fresh convolution output, so it may work in place.
   auto act_in_place = [](torch::Tensor x) { return torch::leaky_relu_(x, model::nanodet::kLeakySlope); };
-  const auto features = model::nanodet::head_features(conv, act_in_place, normalised);
+  return outputs_from(model::nanodet::head_features(conv, act_in_place, normalised));
+}
+
+std::vector<model::LevelOutput> FoldedNanoDet::outputs_from(const std::vector<torch::Tensor>& features) const {
+  c10::InferenceMode guard;
   std::vector<model::LevelOutput> outputs;
   constexpr std::array<int, 3> kStrides = {8, 16, 32};
   constexpr int kBins = 4 * (model::nanodet::kRegMax + 1);

@@ -29,6 +29,12 @@ class FoldedNanoDet final : public InferenceNet {
   [[nodiscard]] std::vector<model::LevelOutput> forward(const torch::Tensor& normalised) const override;
   [[nodiscard]] torch::Dtype input_dtype() const override { return dtype_; }
 
+  /// Convolution `index` of the module's numbering (weights folded, channels-last).
+  [[nodiscard]] const FoldedNet::Conv& conv(int index) const { return convs_[static_cast<std::size_t>(index)]; }
+  /// The outputs (class scores, box distances, centre-ness) from the head features at strides 8,
+  /// 16, 32: the 1×1 output convolutions and the box decoding, in float.
+  [[nodiscard]] std::vector<model::LevelOutput> outputs_from(const std::vector<torch::Tensor>& features) const;
+
  private:
   std::vector<FoldedNet::Conv> convs_;  ///< indexed as the module's; 29, 31, 33 unused
   std::array<FoldedNet::Conv, 3> outputs_;  ///< per level: cls (C) ‖ box (44) ‖ ctr (1)

@@ -10,6 +10,7 @@
 
 #include "core/cpu_features.hpp"
 #include "infer/folded_nanodet.hpp"
+#include "infer/int8_nanodet.hpp"
 #include "model/nanodet_net.hpp"
 
 namespace logoscope::infer {
@@ -141,11 +142,25 @@ class Folder {
 
 }  // namespace
 
+namespace {
+thread_local FlopCount* active_count = nullptr;
+}  // namespace
+
+FlopCount::FlopCount() : previous_(active_count) { active_count = this; }
+FlopCount::~FlopCount() { active_count = previous_; }
+
+void FlopCount::add_convolution(const torch::Tensor& weight, const torch::Tensor& output) {
+  if (active_count == nullptr) return;
+  active_count->flop_ += 2.0 * static_cast<double>(output.numel()) * static_cast<double>(weight.size(1)) *
+                         static_cast<double>(weight.size(2) * weight.size(3));
+}
+
 torch::Tensor FoldedNet::Conv::operator()(const torch::Tensor& x) const {
   // at::conv2d would send batch-1 convolutions of small inputs to im2col + BLAS (slow here).
-  if (x.is_cpu())
-    return at::mkldnn_convolution(x, weight, bias, {padding, padding}, {stride, stride}, {1, 1}, 1);
-  return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+  auto y = x.is_cpu() ? at::mkldnn_convolution(x, weight, bias, {padding, padding}, {stride, stride}, {1, 1}, 1)
+                      : at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+  FlopCount::add_convolution(weight, y);
+  return y;
 }
 
 namespace {
@@ -234,12 +249,17 @@ Result<FoldedNet> FoldedNet::fold(model::DetectorNetImpl& net, Precision precisi
   return folded;
 }
 
-Result<std::unique_ptr<InferenceNet>> make_inference_net(model::DetectorImpl& net, Precision precision) {
+Result<std::unique_ptr<InferenceNet>> make_inference_net(model::DetectorImpl& net, Precision precision,
+                                                         const nlohmann::json& quantization) {
   if (precision == Precision::kBf16 && !cpu_features().bf16_convolutions()) {
     return Error{ErrorCode::kInvalidArgument,
                  fmt::format("bfloat16 inference needs a CPU with AVX-512 (avx512bw, avx512vl, avx512dq); this one ({}) "
                              "has: {}. Leave --bf16 off: float32 runs everywhere",
                              cpu_features().model, cpu_features().flags())};
+  }
+  if (precision == Precision::kInt8 && dynamic_cast<model::NanoDetNetImpl*>(&net) == nullptr) {
+    return Error{ErrorCode::kInvalidArgument,
+                 fmt::format("int8 inference is for NanoDet-g models; this one is {}: leave --int8 off", net.architecture())};
   }
   if (auto* resnet = dynamic_cast<model::DetectorNetImpl*>(&net)) {
     auto folded = FoldedNet::fold(*resnet, precision);
@@ -247,8 +267,13 @@ Result<std::unique_ptr<InferenceNet>> make_inference_net(model::DetectorImpl& ne
     return std::unique_ptr<InferenceNet>(std::make_unique<FoldedNet>(std::move(folded).value()));
   }
   if (auto* nanodet = dynamic_cast<model::NanoDetNetImpl*>(&net)) {
-    auto folded = FoldedNanoDet::fold(*nanodet, precision);
+    auto folded = FoldedNanoDet::fold(*nanodet, precision == Precision::kInt8 ? Precision::kFloat32 : precision);
     if (!folded) return folded.error();
+    if (precision == Precision::kInt8) {
+      auto int8 = Int8NanoDet::make(*folded, quantization);
+      if (!int8) return int8.error();
+      return std::unique_ptr<InferenceNet>(std::move(int8).value());
+    }
     return std::unique_ptr<InferenceNet>(std::make_unique<FoldedNanoDet>(std::move(folded).value()));
   }
   return Error{ErrorCode::kInvalidValue,

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
 #include "logoscope/result.hpp"
@@ -39,10 +40,29 @@ void normalise_into(const cv::Mat& rgb, float* canvas, int canvas_w, int canvas_
 /// The same, rounded to bfloat16 (Precision::kBf16).
 void normalise_into(const cv::Mat& rgb, c10::BFloat16* canvas, int canvas_w, int canvas_h);
 
+/// Counts the arithmetic (2 × multiply-adds) of the convolutions the inference networks run on
+/// this thread while it is alive, for the profile's achieved GFLOP/s. Nests (the innermost counts).
+class FlopCount {
+ public:
+  FlopCount();
+  ~FlopCount();
+  FlopCount(const FlopCount&) = delete;
+  FlopCount& operator=(const FlopCount&) = delete;
+  [[nodiscard]] double gflop() const { return flop_ / 1e9; }
+  /// Adds a convolution with `weight` [O, I, kh, kw] that produced `output` [N, O, H, W].
+  static void add_convolution(const torch::Tensor& weight, const torch::Tensor& output);
+
+ private:
+  double flop_ = 0;
+  FlopCount* previous_ = nullptr;
+};
+
 /// Arithmetic of the convolutions. kFloat32 is the default and agrees with the trained module
 /// to float rounding; kBf16 (bfloat16 weights and activations, float accumulation in oneDNN)
 /// is 1.4–2× faster on CPUs with AVX-512 BF16 but moves scores (by up to 3e-3 measured): opt-in.
-enum class Precision { kFloat32, kBf16 };
+/// kInt8 (int8_nanodet.hpp): 8-bit convolutions from a calibration stored with the model, for
+/// NanoDet-g only; opt-in, its accuracy against float is measured in BENCHMARKS.md.
+enum class Precision { kFloat32, kBf16, kInt8 };
 
 /// A network prepared for inference: what NetworkRunner runs. Implementations: FoldedNet
 /// (DetectorNet) and FoldedNanoDet (folded_nanodet.hpp).
@@ -59,7 +79,8 @@ class InferenceNet {
 /// for an unknown architecture or a module that is not its layout; kInvalidArgument for bf16 on a
 /// CPU without AVX-512 BF16 support (core/cpu_features.hpp).
 Result<std::unique_ptr<InferenceNet>> make_inference_net(model::DetectorImpl& net,
-                                                         Precision precision = Precision::kFloat32);
+                                                         Precision precision = Precision::kFloat32,
+                                                         const nlohmann::json& quantization = nlohmann::json::object());
 
 class FoldedNet final : public InferenceNet {
  public:

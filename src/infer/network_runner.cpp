@@ -25,8 +25,8 @@ std::pair<int, int> scaled_size(int width, int height, int long_side) {
           std::max(1, static_cast<int>(std::lround(height * scale)))};
 }
 
-NetworkRunner::NetworkRunner(model::DetectorImpl& net, Precision precision)
-    : net_(value_or_throw(make_inference_net(net, precision))),
+NetworkRunner::NetworkRunner(model::DetectorImpl& net, Precision precision, const nlohmann::json& quantization)
+    : net_(value_or_throw(make_inference_net(net, precision, quantization))),
       strides_(net.strides()),
       device_(net.parameters().front().device()) {}
 
@@ -73,7 +73,12 @@ std::vector<std::vector<Detection>> NetworkRunner::run_passes(const std::vector<
   if (times != nullptr) times->preprocess_ms += ms_since(start);
 
   start = Clock::now();
-  auto out = model::flatten_levels(net_->forward(input));
+  model::FlatOutput out;
+  {
+    const FlopCount flops;
+    out = model::flatten_levels(net_->forward(input));
+    if (times != nullptr) times->network_gflop += flops.gflop();
+  }
   if (!device_.is_cpu()) out = {out.cls.cpu(), out.box.cpu(), out.ctr.cpu()};
   if (times != nullptr) times->network_ms += ms_since(start);
 

@@ -50,6 +50,7 @@ struct PassInput {
 struct PassTimes {
   double preprocess_ms = 0;   ///< uint8 → normalised float canvas
   double network_ms = 0;      ///< forward
+  double network_gflop = 0;   ///< arithmetic of the forward passes (FlopCount)
   double postprocess_ms = 0;  ///< decode + per-pass NMS
 };
 
@@ -58,7 +59,9 @@ class NetworkRunner {
   /// `net` must be in eval mode and stay on its device. Its weights are copied into its inference
   /// form now (make_inference_net): later changes to `net` are not seen. Throws Failure when there
   /// is none (bf16 on a CPU without it, an unknown architecture).
-  explicit NetworkRunner(model::DetectorImpl& net, Precision precision = Precision::kFloat32);
+  /// kInt8 reads its activation ranges from `quantization` (model.json's object).
+  explicit NetworkRunner(model::DetectorImpl& net, Precision precision = Precision::kFloat32,
+                         const nlohmann::json& quantization = nlohmann::json::object());
 
   /// Detections for one RGB (CV_8UC3) image in its own pixels (resized to options.long_side).
   std::vector<Detection> run(const cv::Mat& rgb, const RunOptions& options) const;

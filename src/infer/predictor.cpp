@@ -140,10 +140,16 @@ Result<std::unique_ptr<Predictor>> Predictor::create(model::ModelInfo info, mode
   if (impl->run.nms.iou_threshold < 0) impl->run.nms.iou_threshold = impl->info.nms_iou;
   if (impl->run.nms.containment_threshold < 0)
     impl->run.nms.containment_threshold = impl->info.nms_containment;
+  if (options.bf16 && options.int8) {
+    return Error{ErrorCode::kInvalidArgument, "choose one of bf16 and int8, not both"};
+  }
+  const Precision precision = options.int8   ? Precision::kInt8
+                              : options.bf16 ? Precision::kBf16
+                                             : Precision::kFloat32;
   const bool was_training = net.is_training();
   net.eval();
   try {
-    impl->runner = std::make_unique<NetworkRunner>(net, options.bf16 ? Precision::kBf16 : Precision::kFloat32);
+    impl->runner = std::make_unique<NetworkRunner>(net, precision, impl->info.quantization);
   } catch (const Failure& failure) {
     net.train(was_training);
     return failure.error();
@@ -176,12 +182,20 @@ std::vector<Detection> Predictor::run(PreparedImage& image) const {
   const ScopedIntraOpThreads threads(impl_->threads);
   const cv::Mat& rgb = image.rgb;
   PassTimes times;
+  // Network time of the passes since the last call: each kind of pass is reported on its own.
+  double counted_ms = 0;
+  auto network_since = [&] {
+    const double ms = times.network_ms - counted_ms;
+    counted_ms = times.network_ms;
+    return ms;
+  };
   const PassInput whole = resized_pass(image.whole, rgb);
   auto whole_detections = std::move(
       impl_->runner
           ->run_passes({whole}, pad_to_32(image.whole.cols), pad_to_32(image.whole.rows), impl_->run, &times)
           .front());
   image.times.passes = 1;
+  image.times.whole_ms += network_since();
   const bool large_pass = !image.large.empty();
   if (large_pass) {
     const PassInput large = resized_pass(image.large, rgb);
@@ -191,6 +205,7 @@ std::vector<Detection> Predictor::run(PreparedImage& image) const {
                                    .front()),
                      rgb, whole_detections);
     image.times.passes += 1;
+    image.times.large_ms += network_since();
   }
   std::vector<Detection> result;
   if (image.plan.tiles.empty()) {
@@ -223,12 +238,14 @@ std::vector<Detection> Predictor::run(PreparedImage& image) const {
       for (auto& d : detections) per_tile.push_back(std::move(d));
     }
     image.times.passes += static_cast<int>(plan.tiles.size());
+    image.times.tiles_ms += network_since();
     const auto start = Clock::now();
     result = merge_tiled_detections(plan, std::move(whole_detections), per_tile, impl_->run.nms);
     times.postprocess_ms += ms_since(start);
   }
   image.times.preprocess_ms += times.preprocess_ms;
   image.times.network_ms += times.network_ms;
+  image.times.network_gflop += times.network_gflop;
   image.times.postprocess_ms += times.postprocess_ms;
   return result;
 }
@@ -255,6 +272,7 @@ std::vector<std::vector<Detection>> Predictor::run_batch(const std::vector<Prepa
   const auto& first = images.front()->whole;
   results =
       impl_->runner->run_passes(passes, pad_to_32(first.cols), pad_to_32(first.rows), impl_->run, &times);
+  const double whole_ms = times.network_ms;
   const bool large_pass = !images.front()->large.empty();
   if (large_pass) {
     std::vector<PassInput> large_passes;
@@ -274,6 +292,9 @@ std::vector<std::vector<Detection>> Predictor::run_batch(const std::vector<Prepa
     image->times.passes = large_pass ? 2 : 1;
     image->times.preprocess_ms += times.preprocess_ms * share;
     image->times.network_ms += times.network_ms * share;
+    image->times.whole_ms += whole_ms * share;
+    image->times.large_ms += (times.network_ms - whole_ms) * share;
+    image->times.network_gflop += times.network_gflop * share;
     image->times.postprocess_ms += times.postprocess_ms * share;
   }
   return results;

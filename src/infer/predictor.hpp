@@ -59,6 +59,9 @@ struct PredictorOptions {
   /// bfloat16: 1.4–2× faster convolutions on CPUs with AVX-512 BF16, scores move (up to 3e-3)
   /// (BENCHMARKS.md); the default float32 agrees with the trained network to float rounding.
   bool bf16 = false;
+  /// 8-bit convolutions (int8_nanodet.hpp) from the model's calibration: NanoDet-g models only,
+  /// scores move (BENCHMARKS.md, "Detection speed: int8"). Not together with bf16.
+  bool int8 = false;
   /// The large-logo pass described above (when the model needs it); false: the whole pass only.
   bool large_logo_pass = true;
 };
@@ -67,7 +70,11 @@ struct PredictorOptions {
 struct StageTimes {
   double decode_ms = 0;       ///< reading and decoding the file (callers that decode fill this)
   double preprocess_ms = 0;   ///< tile plan, resize, uint8 → normalised float
-  double network_ms = 0;      ///< forward passes
+  double network_ms = 0;      ///< forward passes: whole_ms + large_ms + tiles_ms
+  double whole_ms = 0;        ///< the whole-image pass (network only)
+  double large_ms = 0;        ///< the large-logo pass
+  double tiles_ms = 0;        ///< the tiles
+  double network_gflop = 0;   ///< arithmetic of the convolutions run (2 × multiply-adds, 1e9)
   double postprocess_ms = 0;  ///< box decoding, NMS, tile merge
   int passes = 0;             ///< network inputs: 1 + large-logo pass + tiles
 };
@@ -90,7 +97,8 @@ class Predictor {
   /// A predictor over an in-memory network described by `info` (the trainer validates its
   /// weights through this, so validation sees exactly what detect will). The weights are copied
   /// now; `net` is left in the mode it was in. Errors:
-  /// kInvalidArgument (bf16 on a CPU without it), kInvalidValue (no inference path).
+  /// kInvalidArgument (bf16 on a CPU without it, int8 without a calibration), kInvalidValue (no
+  /// inference path).
   static Result<std::unique_ptr<Predictor>> create(model::ModelInfo info, model::DetectorImpl& net,
                                                    const PredictorOptions& options = {});
   ~Predictor();

@@ -93,7 +93,8 @@ DetectResult to_result(const std::vector<Detection>& detections, int width, int 
 }
 
 DetectTimings to_timings(const infer::StageTimes& times) {
-  return {times.decode_ms, times.preprocess_ms, times.network_ms, times.postprocess_ms, times.passes};
+  return {times.decode_ms, times.preprocess_ms, times.network_ms, times.postprocess_ms, times.passes,
+          times.whole_ms,  times.large_ms,      times.tiles_ms,   times.network_gflop};
 }
 
 int bytes_per_pixel(PixelFormat format) {
@@ -205,6 +206,7 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& directory, c
     predictor_options.tiling.overlap = options.tile_overlap;
     predictor_options.max_batch = std::max(1, options.tile_batch);
     predictor_options.bf16 = options.bf16;
+    predictor_options.int8 = options.int8;
     predictor_options.large_logo_pass = options.large_logo_pass;
     auto predictor = infer::Predictor::load(directory, predictor_options);
     if (!predictor) return predictor.error();

@@ -38,7 +38,7 @@ nlohmann::json network_to_json(const ModelInfo& info) {
 }  // namespace
 
 nlohmann::json model_info_to_json(const ModelInfo& info) {
-  return {{"format", kModelFormatName},
+  nlohmann::json json = {{"format", kModelFormatName},
           {"version", kModelFormatVersion},
           {"labels", info.labels},
           {"min_confidence", confidences(info.thresholds)},
@@ -51,6 +51,8 @@ nlohmann::json model_info_to_json(const ModelInfo& info) {
           {"training", info.training},
           {"datasets", info.datasets},
           {"metrics", info.metrics}};
+  if (!info.quantization.empty()) json["quantization"] = info.quantization;
+  return json;
 }
 
 Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::string& source) {
@@ -97,6 +99,8 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
     info.training = json.value("training", nlohmann::json::object());
     info.datasets = json.value("datasets", nlohmann::json::object());
     info.metrics = json.value("metrics", nlohmann::json::object());
+    info.quantization = json.value("quantization", nlohmann::json::object());
+    if (!info.quantization.is_object()) return fail("field \"quantization\" must be an object");
   } catch (const nlohmann::json::exception& error) {
     return fail(fmt::format("malformed field: {}", error.what()));
   }

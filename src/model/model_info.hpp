@@ -48,6 +48,9 @@ struct ModelInfo {
   nlohmann::json training;             ///< resolved training config, seed, timings
   nlohmann::json datasets;             ///< paths and content hashes
   nlohmann::json metrics;              ///< evaluation of the test set
+  /// Activation ranges for int8 inference ("quantization" in model.json; infer/int8_nanodet.hpp
+  /// writes and checks it). Empty object: not calibrated, int8 inference unavailable.
+  nlohmann::json quantization = nlohmann::json::object();
 };
 
 nlohmann::json model_info_to_json(const ModelInfo& info);

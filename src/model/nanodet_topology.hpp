@@ -38,41 +38,71 @@ inline constexpr std::array<int, 4> kStageWidths = {32, 64, 128, 256};
 
 inline int conv_stride(int index) { return index == 0 || index == 5 || index == 11 || index == 17 ? 2 : 1; }
 
-/// Head features (after the 3×3 head convolution and its activation) at strides 8, 16, 32.
-/// conv(index, x) applies convolution `index` (with its bias, without activation); act(x)
-/// applies the LeakyReLU and may work in place.
-template <typename ConvFn, typename ActFn>
-std::vector<torch::Tensor> head_features(const ConvFn& conv, const ActFn& act, const torch::Tensor& input) {
+/// The 3×3 stride-2 max-pool after the stem. Dilation is spelled out: libtorch 1.13's quantized
+/// max-pool reads a second dilation value that the one-value default does not have.
+inline torch::Tensor pool_after_stem(const torch::Tensor& x) {
+  return torch::max_pool2d(x, {3, 3}, {2, 2}, {1, 1}, {1, 1}, false);
+}
+
+/// `x` resized bilinearly (align_corners false) to `like`'s height and width.
+inline torch::Tensor resize_like(const torch::Tensor& x, const torch::Tensor& like) {
   namespace F = torch::nn::functional;
-  auto resize = [](const torch::Tensor& x, const torch::Tensor& like) {
-    return F::interpolate(x, F::InterpolateFuncOptions()
-                                 .size(std::vector<int64_t>{like.size(2), like.size(3)})
-                                 .mode(torch::kBilinear)
-                                 .align_corners(false));
-  };
-  torch::Tensor x = act(conv(0, input));
-  x = torch::max_pool2d(x, {3, 3}, {2, 2}, {1, 1});
+  return F::interpolate(x, F::InterpolateFuncOptions()
+                               .size(std::vector<int64_t>{like.size(2), like.size(3)})
+                               .mode(torch::kBilinear)
+                               .align_corners(false));
+}
+
+/// The float operations of the data flow: the module's and the folded network's. `conv(index, x)`
+/// applies convolution `index` (with its bias, without activation); `act(x)` applies the LeakyReLU
+/// and may work in place. Another arithmetic (infer/int8_nanodet.cpp) supplies its own struct with
+/// the same members.
+template <typename ConvFn, typename ActFn>
+struct FloatOps {
+  ConvFn conv_fn;
+  ActFn act_fn;
+  torch::Tensor conv(int index, const torch::Tensor& x) { return conv_fn(index, x); }
+  torch::Tensor act(const torch::Tensor& x) { return act_fn(x); }
+  torch::Tensor pool(const torch::Tensor& x) { return pool_after_stem(x); }
+  torch::Tensor cat(const torch::Tensor& a, const torch::Tensor& b) { return torch::cat({a, b}, 1); }
+  /// The PAN's additions, numbered 0…3 in the order they happen.
+  torch::Tensor add(int /*index*/, const torch::Tensor& a, const torch::Tensor& b) { return a + b; }
+  torch::Tensor resize(const torch::Tensor& x, const torch::Tensor& like) { return resize_like(x, like); }
+};
+
+/// Head features (after the 3×3 head convolution and its activation) at strides 8, 16, 32,
+/// computed with `ops` (FloatOps or another arithmetic with the same members).
+template <typename Ops>
+std::vector<torch::Tensor> head_features_with(Ops& ops, const torch::Tensor& input) {
+  torch::Tensor x = ops.pool(ops.act(ops.conv(0, input)));
   std::array<torch::Tensor, 4> stages;
   for (std::size_t stage = 0; stage < 4; ++stage) {
     int index = kStageFirstConv[stage];
-    const torch::Tensor in = act(conv(index++, x));
+    const torch::Tensor in = ops.act(ops.conv(index++, x));
     torch::Tensor z = in;
     for (int block = 0; block < kStageBlocks[stage]; ++block) {
-      const torch::Tensor a = act(conv(index++, z));
-      const torch::Tensor m = act(conv(index++, a));
-      z = torch::cat({m, a}, 1);
+      const torch::Tensor a = ops.act(ops.conv(index++, z));
+      const torch::Tensor m = ops.act(ops.conv(index++, a));
+      z = ops.cat(m, a);
     }
-    x = torch::cat({act(conv(index, z)), in}, 1);
+    x = ops.cat(ops.act(ops.conv(index, z)), in);
     stages[stage] = x;
   }
-  torch::Tensor l3 = conv(25, stages[1]);
-  torch::Tensor l4 = conv(26, stages[2]);
-  torch::Tensor l5 = conv(27, stages[3]);
-  l4 = l4 + resize(l5, l4);
-  l3 = l3 + resize(l4, l3);
-  l4 = l4 + resize(l3, l4);
-  l5 = l5 + resize(l4, l5);
-  return {act(conv(28, l3)), act(conv(30, l4)), act(conv(32, l5))};
+  torch::Tensor l3 = ops.conv(25, stages[1]);
+  torch::Tensor l4 = ops.conv(26, stages[2]);
+  torch::Tensor l5 = ops.conv(27, stages[3]);
+  l4 = ops.add(0, l4, ops.resize(l5, l4));
+  l3 = ops.add(1, l3, ops.resize(l4, l3));
+  l4 = ops.add(2, l4, ops.resize(l3, l4));
+  l5 = ops.add(3, l5, ops.resize(l4, l5));
+  return {ops.act(ops.conv(28, l3)), ops.act(ops.conv(30, l4)), ops.act(ops.conv(32, l5))};
+}
+
+/// head_features_with(FloatOps{conv, act}, input).
+template <typename ConvFn, typename ActFn>
+std::vector<torch::Tensor> head_features(const ConvFn& conv, const ActFn& act, const torch::Tensor& input) {
+  FloatOps<ConvFn, ActFn> ops{conv, act};
+  return head_features_with(ops, input);
 }
 
 }  // namespace logoscope::model::nanodet

@@ -20,6 +20,7 @@
 #include "model/base_model.hpp"
 #include "model/fcos_head_ops.hpp"
 #include "model/fcos_targets.hpp"
+#include "infer/int8_nanodet.hpp"
 #include "model/model_info.hpp"
 #include "model/network_io.hpp"
 #include "synth/synth_dataset.hpp"
@@ -38,6 +39,10 @@ using Clock = std::chrono::steady_clock;
 
 // Fewer test boxes than this make a label's assumed threshold a guess: say so.
 constexpr std::int64_t kFewTestBoxes = 10;
+// Training photos that calibrate int8 inference (spread evenly over the set): a few seconds of
+// float passes at the two sizes detection runs.
+constexpr std::size_t kInt8CalibrationPositives = 24;
+constexpr std::size_t kInt8CalibrationNegatives = 8;
 
 void ema_update(model::DetectorImpl& ema, model::DetectorImpl& net, double decay) {
   torch::NoGradGuard no_grad;
@@ -489,6 +494,21 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   summary.best_val_ap50 = best_ap;
   summary.model_dir = model_dir;
   info.training = config_to_json(config);
+  if (info.architecture == "nanodet-g") {
+    // `detect --int8` runs from these activation ranges (infer/int8_nanodet.hpp).
+    std::vector<cv::Mat> calibration;
+    auto take = [&](const std::vector<augment::TrainImage>& from, std::size_t count) {
+      const std::size_t n = std::min(count, from.size());
+      for (std::size_t k = 0; k < n; ++k) calibration.push_back(from[k * from.size() / n].rgb);
+    };
+    take(data.positives, kInt8CalibrationPositives);
+    take(data.negatives, kInt8CalibrationNegatives);
+    if (!calibration.empty()) {
+      auto quantization = infer::calibrate_int8(*ema, calibration, {info.infer_long_side, info.train_size});
+      if (!quantization) return quantization.error();
+      info.quantization = std::move(quantization).value();
+    }
+  }
   if (!inputs.test.samples.empty()) {
     const Dataset test = in_model_labels(inputs.test, inputs.train.labels);
     const auto score = score_network(info, *ema, test, TrainProgress::Phase::kTesting, progress);

@@ -99,6 +99,35 @@ TEST(TrainCli, ResumeContinuesTheNetworkItCheckpointed) {
   EXPECT_EQ(model["training"]["steps"], 4);
 }
 
+TEST(TrainCli, ANanoDetModelCarriesItsInt8CalibrationAndDetectUsesIt) {
+  testing::TempDir dir;
+  ASSERT_EQ(run_logoscope({"demo", "--out", dir.path(), "--images", "8", "--no-train"}).exit_code, 0);
+  const testing::ScopedEnv env("LOGOSCOPE_BASE_MODEL", std::string(LOGOSCOPE_SOURCE_DIR) + "/models/base");
+  const auto trained = run_logoscope({"train", "--train", dir.file("dataset.manifest"), "--out", dir.file("m"),
+                                      "--steps", "2", "--batch-size", "2", "--input-size", "128", "--infer-size",
+                                      "160"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const auto model = nlohmann::json::parse(read_text(dir.file("m/model.json")));
+  const auto& int8 = model["quantization"]["int8"];
+  ASSERT_TRUE(int8.is_object()) << model.dump(2);
+  EXPECT_EQ(int8["long_sides"], nlohmann::json::array({160, 128}));  // the sizes detect runs
+  EXPECT_EQ(int8["convs"].size(), 34U);
+  EXPECT_GT(int8["images"].get<int>(), 0);
+
+  const auto detected = run_logoscope({"detect", "--model", dir.file("m"), "--int8", dir.file("images")});
+  if (std::string(detected.err).find("oneDNN quantized engine") != std::string::npos) {
+    GTEST_SKIP() << detected.err;
+  }
+  EXPECT_EQ(detected.exit_code, 0) << detected.err;
+  EXPECT_THAT(detected.out, HasSubstr("CustomLabels"));
+
+  // The fcos start has no int8 path; a model without a calibration is refused, not run in float.
+  const auto refused = run_logoscope({"detect", "--model", std::string(LOGOSCOPE_SOURCE_DIR) + "/models/base-fcos-resnet-fpn",
+                                      "--int8", dir.file("images")});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("int8"));
+}
+
 TEST(TrainCli, ATimeCapThatCutsTheDefaultStepsShortSaysSo) {
   testing::TempDir dir;
   ASSERT_EQ(run_logoscope({"demo", "--out", dir.path(), "--images", "8", "--no-train"}).exit_code, 0);
