@@ -9,9 +9,11 @@
 // the small logos were found, with tiling and without. Then images/s over a folder through the
 // same pipeline as the CLI (decoding on a worker thread, and in turn). --compare adds the
 // network options side by side (module vs folded network, InferenceMode, threads, flushing
-// denormals, tile sizes, batching). Program start-up (~0.7 s for libtorch) is never included.
+// denormals, tile sizes, batching); --peak this CPU's convolution throughput (float and int8),
+// against which each image's achieved GFLOP/s (printed under its row) can be read. Program
+// start-up (~0.7 s for libtorch) is never included.
 //
-// Usage: logoscope-bench-detect [--model DIR] [--reps 15] [--threads 0] [--compare] [--json FILE]
+// Usage: logoscope-bench-detect [--model DIR] [--reps 15] [--threads 0] [--compare] [--peak] [--int8] [--json FILE]
 // Without --model a randomly initialised network of the default architecture is timed (its
 // detections mean nothing, its speed is the same).
 #include <malloc.h>
@@ -22,11 +24,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <random>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
+#include <ATen/Context.h>
+#include <ATen/core/dispatch/Dispatcher.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
@@ -36,6 +41,8 @@
 #include "imageio/image_io.hpp"
 #include "infer/detect_pipeline.hpp"
 #include "infer/folded_net.hpp"
+#include "infer/int8_nanodet.hpp"
+#include "infer/intra_op_threads.hpp"
 #include "infer/network_runner.hpp"
 #include "infer/predictor.hpp"
 #include "model/fcos_head_ops.hpp"
@@ -53,12 +60,14 @@ struct Args {
   int reps = 15;
   int threads = 0;
   bool compare = false;
+  bool peak = false;
   std::string json;
   int folder_images = 40;
   std::string work;
   int tile_size = infer::kDefaultTileSize;
   int batch = 1;
   bool bf16 = false;
+  bool int8 = false;
   std::vector<std::string> only;  ///< photo, frame, large, folder (default: all)
   std::string child_part;         ///< internal: measure this part in this (fresh) process
 };
@@ -236,7 +245,11 @@ struct ImageBench {
   Spread decode;
   Spread preprocess;
   Spread network;
+  Spread whole;
+  Spread large;
+  Spread tiles;
   Spread postprocess;
+  double gflop = 0;  ///< per run
   int passes = 0;
   std::size_t detections = 0;
   std::vector<Detection> last;
@@ -248,6 +261,9 @@ ImageBench bench_image(infer::Predictor& predictor, const std::string& path, int
   std::vector<double> preprocess;
   std::vector<double> network;
   std::vector<double> postprocess;
+  std::vector<double> whole;
+  std::vector<double> large;
+  std::vector<double> tiles;
   ImageBench result;
   for (int rep = -2; rep < reps; ++rep) {  // two warm-up runs (oneDNN primitives, allocator)
     const auto start = Clock::now();
@@ -261,6 +277,10 @@ ImageBench bench_image(infer::Predictor& predictor, const std::string& path, int
     preprocess.push_back(times.preprocess_ms);
     network.push_back(times.network_ms);
     postprocess.push_back(times.postprocess_ms);
+    whole.push_back(times.whole_ms);
+    large.push_back(times.large_ms);
+    tiles.push_back(times.tiles_ms);
+    result.gflop = times.network_gflop;
     result.passes = times.passes;
   }
   result.total = spread(total);
@@ -268,6 +288,9 @@ ImageBench bench_image(infer::Predictor& predictor, const std::string& path, int
   result.preprocess = spread(preprocess);
   result.network = spread(network);
   result.postprocess = spread(postprocess);
+  result.whole = spread(whole);
+  result.large = spread(large);
+  result.tiles = spread(tiles);
   result.detections = result.last.size();
   return result;
 }
@@ -280,6 +303,7 @@ std::unique_ptr<infer::Predictor> load_predictor(const std::string& model_dir, c
   options.tiling.tile_size = args.tile_size;
   options.max_batch = args.batch;
   options.bf16 = args.bf16;
+  options.int8 = args.int8;
   return value_or_throw(infer::Predictor::load(model_dir, options));
 }
 
@@ -508,6 +532,62 @@ constexpr const char* kJsonMarker = "@bench-json ";
 
 // Measures one part in this process (a fresh one: its peak RSS is this part's alone) and prints
 // its rows, then its numbers as one marked JSON line for the parent.
+// The CPU's convolution throughput on the shapes that dominate the network (3×3, 128 → 128 and
+// 64 → 64 channels at the stride-8 grid of a ~500 px and a ~1000 px image), float through the
+// network's own oneDNN call and int8 through libtorch's quantized engine: what the network's
+// achieved GFLOP/s can be compared with.
+nlohmann::json convolution_peak(int threads) {
+  const infer::ScopedIntraOpThreads scoped(threads > 0 ? threads : default_thread_count());
+  c10::InferenceMode guard;
+  nlohmann::json report = nlohmann::json::array();
+  std::cout << "\nconvolution peak (3x3, batch 1, median of 20 runs after 3 warm-ups)\n";
+  auto time_ms = [](const std::function<void()>& run) {
+    for (int k = 0; k < 3; ++k) run();
+    std::vector<double> ms;
+    for (int k = 0; k < 20; ++k) {
+      const auto start = Clock::now();
+      run();
+      ms.push_back(ms_since(start));
+    }
+    return spread(ms).median;
+  };
+  const bool int8 = infer::int8_available();
+  if (int8) at::globalContext().setQEngine(at::QEngine::ONEDNN);
+  for (const auto& [channels, height, width] : {std::tuple{64, 48, 64}, std::tuple{128, 48, 64}, std::tuple{128, 96, 128}}) {
+    const auto x = torch::rand({1, channels, height, width}).contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto w = (torch::rand({channels, channels, 3, 3}) - 0.5).contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto b = torch::zeros({channels});
+    const double gflop = 2.0 * channels * channels * 9 * height * width / 1e9;
+    const double float_ms =
+        time_ms([&] { (void)at::mkldnn_convolution(x, w, b, {1, 1}, {1, 1}, {1, 1}, 1); });
+    nlohmann::json row = {{"channels", channels}, {"height", height}, {"width", width},
+                          {"float_gflops", gflop / (float_ms / 1000.0)}};
+    std::string line = fmt::format("  {:>3} -> {:<3} at {:>3}x{:<3}  float {:7.1f} GFLOP/s", channels, channels,
+                                   width, height, gflop / (float_ms / 1000.0));
+    if (int8) {
+      const auto qx = torch::quantize_per_tensor(x, 1.0 / 255, 0, torch::kQUInt8);
+      const auto qw = torch::quantize_per_channel(w.contiguous(), torch::full({channels}, 0.5 / 127, torch::kDouble),
+                                                  torch::zeros({channels}, torch::kLong), 0, torch::kQInt8);
+      auto& dispatcher = c10::Dispatcher::singleton();
+      const auto prepack = dispatcher.findSchemaOrThrow("quantized::conv2d_prepack", "");
+      const auto qconv = dispatcher.findSchemaOrThrow("quantized::conv2d", "new");
+      torch::jit::Stack stack{qw, c10::IValue(b), c10::List<int64_t>({1, 1}), c10::List<int64_t>({1, 1}),
+                              c10::List<int64_t>({1, 1}), int64_t{1}};
+      prepack.callBoxed(&stack);
+      const c10::IValue packed = stack.front();
+      const double int8_ms = time_ms([&] {
+        torch::jit::Stack call{qx, packed, 0.05, int64_t{128}};
+        qconv.callBoxed(&call);
+      });
+      row["int8_gops"] = gflop / (int8_ms / 1000.0);
+      line += fmt::format("   int8 {:7.1f} GOP/s", gflop / (int8_ms / 1000.0));
+    }
+    std::cout << line << "\n" << std::flush;
+    report.push_back(row);
+  }
+  return report;
+}
+
 void run_part(const Args& args, const std::string& model_dir, const std::vector<TestImage>& images) {
   auto predictor = load_predictor(model_dir, args, infer::TileMode::kAuto);
   const auto& info = predictor->info();
@@ -529,6 +609,10 @@ void run_part(const Args& args, const std::string& model_dir, const std::vector<
         "{:<28} {:9.1f} {:>17} {:8.1f} {:10.1f} {:8.1f} {:11.1f} {:6} {:9.0f}\n", image.name, b.total.median,
         fmt::format("[{:.1f}-{:.1f}]", b.total.min, b.total.max), b.decode.median, b.preprocess.median,
         b.network.median, b.postprocess.median, b.passes, peak_rss_mib());
+    std::cout << fmt::format("{:<28} network: whole pass {:.1f} ms, large-logo pass {:.1f} ms, tiles {:.1f} ms; "
+                             "{:.2f} GFLOP at {:.1f} GFLOP/s\n",
+                             "", b.whole.median, b.large.median, b.tiles.median, b.gflop,
+                             b.network.median > 0 ? b.gflop / (b.network.median / 1000.0) : 0.0);
     report = {{"image", image.name},
               {"path", image.path},
               {"width", image.width},
@@ -538,6 +622,11 @@ void run_part(const Args& args, const std::string& model_dir, const std::vector<
               {"preprocess_ms", to_json(b.preprocess)},
               {"network_ms", to_json(b.network)},
               {"postprocess_ms", to_json(b.postprocess)},
+              {"network_whole_ms", to_json(b.whole)},
+              {"network_large_logo_ms", to_json(b.large)},
+              {"network_tiles_ms", to_json(b.tiles)},
+              {"network_gflop", b.gflop},
+              {"network_gflops_achieved", b.network.median > 0 ? b.gflop / (b.network.median / 1000.0) : 0.0},
               {"detection_ms_median", b.preprocess.median + b.network.median + b.postprocess.median},
               {"passes", b.passes},
               {"detections", b.detections},
@@ -604,6 +693,7 @@ void run_part(const Args& args, const std::string& model_dir, const std::vector<
   }
   if (args.child_part == "compare")
     report = compare_engines(model_dir, images.front().path, args.reps, args.threads);
+  if (args.child_part == "peak") report = convolution_peak(args.threads);
   std::cout << kJsonMarker << report.dump() << std::endl;
 }
 
@@ -619,6 +709,9 @@ int main(int argc, char** argv) {
   app.add_option("--reps", args.reps, "Timed runs per image (after 2 warm-up runs)")->capture_default_str();
   app.add_option("--threads", args.threads, "Network threads (0 = all cores)")->capture_default_str();
   app.add_flag("--compare", args.compare, "Also time the network options side by side");
+  app.add_flag("--peak", args.peak,
+               "Also measure this CPU's convolution peak (float and int8 3x3 convolutions of the network's widest\n"
+               "shapes) to compare the network's achieved GFLOP/s with");
   app.add_option("--folder-images", args.folder_images, "Images in the throughput folder")
       ->capture_default_str();
   app.add_option("--json", args.json, "Also write the numbers as JSON here");
@@ -626,6 +719,7 @@ int main(int argc, char** argv) {
   app.add_option("--tile-size", args.tile_size, "Largest tile side")->capture_default_str();
   app.add_option("--batch", args.batch, "Tiles per network pass")->capture_default_str();
   app.add_flag("--bf16", args.bf16, "bfloat16 convolutions (opt-in precision)");
+  app.add_flag("--int8", args.int8, "8-bit convolutions from the model's calibration (opt-in precision)");
   app.add_option("--only", args.only, "Run only these parts: photo, frame, large, folder")
       ->check(CLI::IsMember({"photo", "frame", "large", "folder"}));
   app.add_option("--child-part", args.child_part)->group("");  // internal
@@ -658,11 +752,12 @@ int main(int argc, char** argv) {
     report["tile_size"] = args.tile_size;
     report["batch"] = args.batch;
     report["bf16"] = args.bf16;
+    report["int8"] = args.int8;
     std::cout << fmt::format(
         "model {}, {} network threads, infer long side {}, tile size ≤ {}, batch {}, {}, {} timed "
         "runs per image; each part in a fresh process (peak RSS is its own, libtorch included)\n",
         model_dir, report["threads"].get<int>(), info.infer_long_side, args.tile_size, args.batch,
-        args.bf16 ? "bfloat16" : "float32", args.reps);
+        args.bf16 ? "bfloat16" : args.int8 ? "int8" : "float32", args.reps);
     std::cout << fmt::format("\n{:<28} {:>9} {:>17} {:>8} {:>10} {:>8} {:>11} {:>6} {:>9}\n", "image",
                              "total ms", "[min-max]", "decode", "preprocess", "network", "postprocess",
                              "passes", "peak MiB")
@@ -674,12 +769,14 @@ int main(int argc, char** argv) {
       }
     }
     if (args.compare) parts.emplace_back("compare");
+    if (args.peak) parts.emplace_back("peak");
     for (const auto& part : parts) {
       std::string command = shell_quote(fs::canonical("/proc/self/exe").string());
       command += " --model " + shell_quote(model_dir) + " --work " + shell_quote(work.string());
       command += fmt::format(" --reps {} --threads {} --folder-images {} --tile-size {} --batch {}",
                              args.reps, args.threads, args.folder_images, args.tile_size, args.batch);
       if (args.bf16) command += " --bf16";
+      if (args.int8) command += " --int8";
       command += " --child-part " + part;
       FILE* pipe = ::popen(command.c_str(), "r");
       if (pipe == nullptr) throw std::runtime_error("cannot start " + command);
@@ -690,7 +787,7 @@ int main(int argc, char** argv) {
         if (line.empty() || line.back() != '\n') continue;
         if (line.rfind(kJsonMarker, 0) == 0) {
           const auto numbers = nlohmann::json::parse(line.substr(std::string(kJsonMarker).size()));
-          if (part == "folder" || part == "compare") {
+          if (part == "folder" || part == "compare" || part == "peak") {
             report[part] = numbers;
           } else {
             report["images"].push_back(numbers);

@@ -71,6 +71,7 @@ struct DetectArgs {
   std::string profile_json;
   std::string shard;  ///< "K/N" or "auto": this task's share of the inputs (core/shard.hpp)
   bool bf16 = false;
+  bool int8 = false;
   bool no_large_logo_pass = false;
   std::int64_t max_pixels = imageio::kDefaultMaxPixels;
   bool overwrite = false;
@@ -112,36 +113,56 @@ class Profile {
     stages_[0].push_back(times.decode_ms);
     stages_[1].push_back(times.preprocess_ms);
     stages_[2].push_back(times.network_ms);
-    stages_[3].push_back(times.postprocess_ms);
+    stages_[3].push_back(times.whole_ms);
+    stages_[4].push_back(times.large_ms);
+    stages_[5].push_back(times.tiles_ms);
+    stages_[6].push_back(times.postprocess_ms);
+    gflop_.push_back(times.network_gflop);
     passes_ += times.passes;
   }
 
   [[nodiscard]] nlohmann::json to_json(double wall_s, std::size_t images) const {
     nlohmann::json stages = nlohmann::json::object();
     for (std::size_t s = 0; s < stages_.size(); ++s) {
-      stages[kNames[s]] = {{"median_ms", median(stages_[s])}, {"total_s", total(stages_[s]) / 1000.0}};
+      stages[kKeys[s]] = {{"median_ms", median(stages_[s])}, {"total_s", total(stages_[s]) / 1000.0}};
     }
     return {{"images", images},
             {"images_detected", stages_[0].size()},
             {"network_passes", passes_},
             {"wall_s", wall_s},
             {"images_per_s", wall_s > 0 ? static_cast<double>(images) / wall_s : 0.0},
+            {"network_gflop", {{"median", median(gflop_)}, {"total", total(gflop_)}}},
+            {"network_gflops_achieved", achieved_gflops()},
             {"stages", stages}};
   }
 
   void print(std::ostream& err, double wall_s, std::size_t images) const {
     err << fmt::format("profile: {} images in {:.2f} s ({:.2f} images/s), {} network passes\n", images,
                        wall_s, wall_s > 0 ? static_cast<double>(images) / wall_s : 0.0, passes_);
-    err << fmt::format("  {:<12} {:>12} {:>10}\n", "stage", "median ms", "total s");
+    err << fmt::format("  {:<16} {:>12} {:>10}\n", "stage", "median ms", "total s");
     for (std::size_t s = 0; s < stages_.size(); ++s) {
-      err << fmt::format("  {:<12} {:>12.2f} {:>10.3f}\n", kNames[s], median(stages_[s]),
+      if (s >= 3 && s <= 5 && total(stages_[s]) <= 0) continue;  // a kind of pass that never ran
+      err << fmt::format("  {:<16} {:>12.2f} {:>10.3f}\n", kNames[s], median(stages_[s]),
                          total(stages_[s]) / 1000.0);
     }
-    err << "  (decode and preprocess overlap the network when --jobs > 0)\n";
+    err << fmt::format("  network arithmetic: {:.2f} GFLOP per image (median), {:.1f} GFLOP/s achieved\n",
+                       median(gflop_), achieved_gflops());
+    err << "  (decode and preprocess overlap the network when --jobs > 0; logoscope-bench-detect --peak\n"
+           "   measures this CPU's convolution peak to compare with)\n";
   }
 
  private:
-  static constexpr std::array<const char*, 4> kNames = {"decode", "preprocess", "network", "postprocess"};
+  static constexpr std::array<const char*, 7> kNames = {"decode",          "preprocess",     "network",
+                                                        "  whole pass",    "  large-logo",   "  tiles",
+                                                        "postprocess"};
+  static constexpr std::array<const char*, 7> kKeys = {"decode",        "preprocess",          "network",
+                                                       "network_whole", "network_large_logo", "network_tiles",
+                                                       "postprocess"};
+
+  [[nodiscard]] double achieved_gflops() const {
+    const double network_s = total(stages_[2]) / 1000.0;
+    return network_s > 0 ? total(gflop_) / network_s : 0.0;
+  }
 
   static double median(std::vector<double> values) {
     if (values.empty()) return 0;
@@ -156,7 +177,8 @@ class Profile {
     return sum;
   }
 
-  std::array<std::vector<double>, 4> stages_;
+  std::array<std::vector<double>, 7> stages_;
+  std::vector<double> gflop_;
   int passes_ = 0;
 };
 
@@ -349,6 +371,7 @@ int run_detect(const DetectArgs& given, const CommonOptions& common) {
   model_options.tile_overlap = args.tile_overlap;
   model_options.tile_batch = args.tile_batch;
   model_options.bf16 = args.bf16;
+  model_options.int8 = args.int8;
   model_options.large_logo_pass = !args.no_large_logo_pass;
   if (args.tile_overlap >= args.tile_size / 2) {
     throw Failure(Error{ErrorCode::kInvalidArgument,
@@ -601,6 +624,10 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
   cmd->add_flag("--bf16", args->bf16,
                 "bfloat16 convolutions: 1.4-2x faster on CPUs with AVX-512 BF16; confidences move slightly\n"
                 "(up to 0.3 points measured), so a box near a threshold may come or go (default: float32)");
+  cmd->add_flag("--int8", args->int8,
+                "8-bit convolutions from the model's calibration (NanoDet-g models trained by this logoscope):\n"
+                "faster on every CPU, confidences move (BENCHMARKS.md, \"int8\"); refused for models without one")
+      ->excludes("--bf16");
   cmd->add_flag("--no-large-logo-pass", args->no_large_logo_pass,
                 "Skip the second pass at the training size that finds logos filling most of the image\n"
                 "(bigger than any the model learnt at --infer-size); faster, misses those logos");
