@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 
@@ -58,6 +59,11 @@ void keep_large(std::vector<Detection>& detections, double min_side_image_px) {
 
 double reliable_logo_side(const model::ModelInfo& info) {
   return 1.6 * augment_setting(info, "min_box_side").value_or(10.0);
+}
+
+int large_logo_pass_side(const model::ModelInfo& info) {
+  const int side = static_cast<int>(std::floor(kLargePassFill * largest_learnt_logo_side(info) / 32.0)) * 32;
+  return std::clamp(side, 64, std::max(64, info.train_size));
 }
 
 double largest_learnt_logo_side(const model::ModelInfo& info) {
@@ -132,7 +138,7 @@ Result<std::unique_ptr<Predictor>> Predictor::create(model::ModelInfo info, mode
   impl->run.long_side = impl->long_side;
   impl->largest_learnt = largest_learnt_logo_side(impl->info);
   if (options.large_logo_pass && impl->long_side > impl->largest_learnt && impl->info.train_size < impl->long_side) {
-    impl->large_long_side = impl->info.train_size;
+    impl->large_long_side = large_logo_pass_side(impl->info);
   }
   impl->run.min_score = options.min_score;
   impl->run.top_k = options.top_k;

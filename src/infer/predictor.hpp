@@ -10,7 +10,8 @@
 // Large logos: the network learnt logos up to max_box_side_fraction × train_size network pixels
 // (model.json training.augment; 0.95 × 320 = 304 by default). When the whole pass is larger than
 // that, a logo filling most of the photo is bigger than anything the network saw, so a second
-// "large-logo pass" runs the image at long side train_size, and keeps its detections at least half
+// "large-logo pass" runs the image at long side large_logo_pass_side (256 by default: a logo
+// filling the frame is then 84 % of the largest learnt), and keeps its detections at least half
 // that largest learnt size (in whole-pass pixels); NMS merges them with the whole pass.
 //
 // Usage, one image:     auto p = Predictor::load(dir).value();  auto dets = p->detect(rgb);
@@ -138,6 +139,14 @@ class Predictor {
 /// or 16 when the model does not record it: the smallest logo, in network pixels, the whole
 /// pass is trusted to find.
 double reliable_logo_side(const model::ModelInfo& info);
+
+/// The large-logo pass's long side: the largest multiple of 32 at most kLargePassFill × the largest
+/// learnt logo (so that a logo filling the frame is well inside what the network learnt), within
+/// 64…train_size. 256 for the defaults (train_size 320, largest logo 304). It was train_size (320)
+/// until 2026-12-07: on the brands protocol 192, 224 and 256 scored as 320 within noise (mean
+/// ΔAP50 +0.004 to +0.009) for 12 % less arithmetic per photo (BENCHMARKS.md, "int8 detection").
+int large_logo_pass_side(const model::ModelInfo& info);
+inline constexpr double kLargePassFill = 0.85;
 
 /// max_box_side_fraction × train_size from `info` (0.95 when not recorded): the largest logo, in
 /// network pixels, the model learnt.

@@ -14,6 +14,7 @@
 #include "infer/decode_reference.hpp"
 #include "infer/folded_net.hpp"
 #include "infer/network_runner.hpp"
+#include "infer/predictor.hpp"
 #include "model/fcos_head_ops.hpp"
 #include "model/fcos_targets.hpp"
 
@@ -226,6 +227,25 @@ TEST(NetworkRunner, ATilePassMapsToImagePixels) {
   const auto single = runner.run_passes({as_tile}, 160, 128, options);
   ASSERT_EQ(single[0].size(), both[1].size());
   for (std::size_t i = 0; i < single[0].size(); ++i) EXPECT_NEAR(single[0][i].score, both[1][i].score, 1e-5);
+}
+
+TEST(Predictor, LargeLogoPassFitsTheLargestLearntLogoWithMargin) {
+  model::ModelInfo info;
+  info.train_size = 320;  // no augment settings recorded: the largest learnt logo is 0.95 × 320
+  EXPECT_EQ(large_logo_pass_side(info), 256);
+  info.training = {{"augment", {{"max_box_side_fraction", 0.5}}}};  // 160 px learnt
+  EXPECT_EQ(large_logo_pass_side(info), 128);
+  info.train_size = 128;
+  info.training = nlohmann::json::object();
+  EXPECT_EQ(large_logo_pass_side(info), 96);
+  info.train_size = 64;  // never below 64 px
+  EXPECT_EQ(large_logo_pass_side(info), 64);
+  for (const int size : {96, 160, 320, 416, 640}) {
+    info.train_size = size;
+    const int side = large_logo_pass_side(info);
+    EXPECT_EQ(side % 32, 0) << size;
+    EXPECT_LE(side, std::max(64.0, largest_learnt_logo_side(info))) << size;  // a full frame is a learnt size
+  }
 }
 
 }  // namespace
