@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
   std::vector<int> sizes = {720, 1080};
   std::string work;
   double every = 0.1;
-  std::string tile = "auto";
+  std::string tile = "off";  // as `logoscope video` (its --tile default)
   std::string photos_from;
   app.add_option("--model", model_dir, "Model folder")->capture_default_str();
   app.add_option("--seconds", seconds, "Length of the generated clip")->capture_default_str();
@@ -119,7 +119,8 @@ int main(int argc, char** argv) {
                  "test photos, sorted)");
   bool int8 = false;
   app.add_flag("--int8", int8, "8-bit convolutions from the model's calibration");
-  app.add_option("--tile", tile, "auto, on or off: tiling of frames larger than the model's size")
+  app.add_option("--tile", tile,
+                 "auto, on or off: tiling of frames larger than the model's size (default off, as `logoscope video`)")
       ->check(CLI::IsMember({"auto", "on", "off"}));
   CLI11_PARSE(app, argc, argv);
 
