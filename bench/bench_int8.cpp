@@ -15,6 +15,7 @@
 #include "dataset/formats.hpp"
 #include "imageio/image_io.hpp"
 #include "infer/int8_nanodet.hpp"
+#include "infer/predictor.hpp"
 #include "model/model_info.hpp"
 #include "model/network_io.hpp"
 
@@ -67,12 +68,13 @@ int main(int argc, char** argv) {
       }
       rgb.push_back(decoded->rgb);
     }
-    info.quantization = value_or_throw(infer::calibrate_int8(*net, rgb, {info.infer_long_side, info.train_size}));
+    const int large_side = infer::large_logo_pass_side(info);  // the sizes detect runs
+    info.quantization = value_or_throw(infer::calibrate_int8(*net, rgb, {info.infer_long_side, large_side}));
     fs::create_directories(out);
     fs::copy_file(fs::path(model_dir) / "weights.pt", fs::path(out) / "weights.pt", fs::copy_options::overwrite_existing);
     value_or_throw(model::write_model_info(info, out));  // Status: Result<Ok>
     std::cout << fmt::format("{}: int8 calibration from {} images at long sides {} and {}\n", out, rgb.size(),
-                             info.infer_long_side, info.train_size);
+                             info.infer_long_side, large_side);
   } catch (const Failure& failure) {
     std::cerr << "error: " << failure.error().message << "\n";
     return 2;

@@ -21,6 +21,7 @@
 #include "model/fcos_head_ops.hpp"
 #include "model/fcos_targets.hpp"
 #include "infer/int8_nanodet.hpp"
+#include "infer/predictor.hpp"
 #include "model/model_info.hpp"
 #include "model/network_io.hpp"
 #include "synth/synth_dataset.hpp"
@@ -504,7 +505,9 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     take(data.positives, kInt8CalibrationPositives);
     take(data.negatives, kInt8CalibrationNegatives);
     if (!calibration.empty()) {
-      auto quantization = infer::calibrate_int8(*ema, calibration, {info.infer_long_side, info.train_size});
+      // At the sizes detect runs: the whole pass and the large-logo pass.
+      auto quantization =
+          infer::calibrate_int8(*ema, calibration, {info.infer_long_side, infer::large_logo_pass_side(info)});
       if (!quantization) return quantization.error();
       info.quantization = std::move(quantization).value();
     }
