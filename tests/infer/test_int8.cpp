@@ -129,11 +129,13 @@ TEST_F(Int8, AgreesWithFloatWithinQuantisationError) {
     const double correlation =
         torch::corrcoef(torch::stack({fa, fb})).index({0, 1}).item<double>();
     const double relative = ((fa - fb).pow(2).mean() / fb.var()).sqrt().item<double>();
-    // Measured on this random network: correlation 0.996 / relative error 0.09 for the class
-    // scores with AVX-512 VNNI kernels, 0.967 / 0.26 with AVX2 kernels (oneDNN halves the weights
-    // there to avoid 16-bit overflow); a wrong scale or zero point gives a correlation near 0.
-    EXPECT_GT(correlation, 0.95) << name;
-    EXPECT_LT(relative, 0.35) << name;
+    // Measured on this random network for the class scores: correlation 0.996 / relative error
+    // 0.09 with AVX-512 VNNI kernels, 0.990 / 0.15 with AVX2 kernels (7-bit activations). Full
+    // 8-bit activations on AVX2, which saturate oneDNN's 16-bit sums, gave 0.967 / 0.26 and fail
+    // here (the ctest variant infer_net_without_avx512 runs this on AVX2 kernels); a wrong scale
+    // or zero point gives a correlation near 0.
+    EXPECT_GT(correlation, 0.975) << name;
+    EXPECT_LT(relative, 0.22) << name;
     EXPECT_GT(fb.std().item<double>(), 1e-3) << name;  // the comparison is not between constants
   }
   // Not the float network under another name: 8-bit arithmetic moves the outputs.
