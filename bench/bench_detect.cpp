@@ -30,8 +30,6 @@
 
 #include <fmt/format.h>
 #include <torch/torch.h>
-#include <ATen/Context.h>
-#include <ATen/core/dispatch/Dispatcher.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
@@ -335,12 +333,8 @@ Spread time_it(int reps, Fn&& fn) {
 }
 
 torch::Tensor normalised_input(const cv::Mat& rgb, int batch) {
-  const int w = infer::pad_to_32(rgb.cols);
-  const int h = infer::pad_to_32(rgb.rows);
-  auto input = torch::empty({batch, h, w, 3}, torch::kFloat);
-  for (int b = 0; b < batch; ++b)
-    infer::normalise_into(rgb, input.data_ptr<float>() + static_cast<int64_t>(b) * h * w * 3, w, h);
-  return input.permute({0, 3, 1, 2});
+  return infer::normalised_canvas(std::vector<cv::Mat>(static_cast<std::size_t>(batch), rgb), infer::pad_to_32(rgb.cols),
+                                  infer::pad_to_32(rgb.rows), torch::kFloat);
 }
 
 // The module's own input: RGB in [0, 1], padded with 114 grey.
@@ -377,9 +371,9 @@ nlohmann::json compare_engines(const std::string& model_dir, const std::string& 
   auto bf16 = infer::make_inference_net(*net, infer::Precision::kBf16);
   if (!bf16) std::cout << "bfloat16: " << bf16.error().message << "\n";
   const auto decoded = value_or_throw(imageio::decode_image_file(photo_path));
-  const auto [w, h] = infer::scaled_size(decoded.rgb.cols, decoded.rgb.rows, info.infer_long_side);
-  cv::Mat resized;
-  cv::resize(decoded.rgb, resized, {w, h}, 0, 0, w < decoded.rgb.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
+  const cv::Mat resized = infer::resize_to_long_side(decoded.rgb, info.infer_long_side);
+  const int w = resized.cols;
+  const int h = resized.rows;
   const int cw = infer::pad_to_32(w);
   const int ch = infer::pad_to_32(h);
   const auto plain = module_input(resized).contiguous();
@@ -552,7 +546,6 @@ nlohmann::json convolution_peak(int threads) {
     return spread(ms).median;
   };
   const bool int8 = infer::int8_available();
-  if (int8) at::globalContext().setQEngine(at::QEngine::ONEDNN);
   for (const auto& [channels, height, width] : {std::tuple{64, 48, 64}, std::tuple{128, 48, 64}, std::tuple{128, 96, 128}}) {
     const auto x = torch::rand({1, channels, height, width}).contiguous(torch::MemoryFormat::ChannelsLast);
     const auto w = (torch::rand({channels, channels, 3, 3}) - 0.5).contiguous(torch::MemoryFormat::ChannelsLast);
@@ -566,19 +559,9 @@ nlohmann::json convolution_peak(int threads) {
                                    width, height, gflop / (float_ms / 1000.0));
     if (int8) {
       const auto qx = torch::quantize_per_tensor(x, 1.0 / 255, 0, torch::kQUInt8);
-      const auto qw = torch::quantize_per_channel(w.contiguous(), torch::full({channels}, 0.5 / 127, torch::kDouble),
-                                                  torch::zeros({channels}, torch::kLong), 0, torch::kQInt8);
-      auto& dispatcher = c10::Dispatcher::singleton();
-      const auto prepack = dispatcher.findSchemaOrThrow("quantized::conv2d_prepack", "");
-      const auto qconv = dispatcher.findSchemaOrThrow("quantized::conv2d", "new");
-      torch::jit::Stack stack{qw, c10::IValue(b), c10::List<int64_t>({1, 1}), c10::List<int64_t>({1, 1}),
-                              c10::List<int64_t>({1, 1}), int64_t{1}};
-      prepack.callBoxed(&stack);
-      const c10::IValue packed = stack.front();
-      const double int8_ms = time_ms([&] {
-        torch::jit::Stack call{qx, packed, 0.05, int64_t{128}};
-        qconv.callBoxed(&call);
-      });
+      // The product's own packing and call (infer/int8_nanodet.hpp).
+      const auto conv = infer::pack_int8_conv(w, b, 1, 1, infer::activation_qparams(-1.0, 1.0));
+      const double int8_ms = time_ms([&] { (void)infer::run_int8_conv(conv, qx); });
       row["int8_gops"] = gflop / (int8_ms / 1000.0);
       line += fmt::format("   int8 {:7.1f} GOP/s", gflop / (int8_ms / 1000.0));
     }

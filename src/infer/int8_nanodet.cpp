@@ -7,7 +7,6 @@
 #include <ATen/Context.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <fmt/format.h>
-#include <opencv2/imgproc.hpp>
 
 #include "core/cpu_features.hpp"
 #include "infer/network_runner.hpp"
@@ -64,18 +63,7 @@ nlohmann::json range_json(const Range& r) { return nlohmann::json::array({r.lo, 
 // Measured on the brands models with AVX2 kernels: full 8-bit activations lost 0.26 AP50.
 int64_t activation_levels() { return cpu_features().vnni ? 255 : 127; }
 
-// uint8 parameters for [lo, hi] widened to hold 0 exactly, over activation_levels().
-Int8NanoDet::QParams qparams(double lo, double hi) {
-  static const int64_t levels = activation_levels();
-  lo = std::min(lo, 0.0);
-  hi = std::max(hi, 0.0);
-  Int8NanoDet::QParams q;
-  q.scale = std::max((hi - lo) / static_cast<double>(levels), 1e-8);
-  q.zero_point = std::clamp<int64_t>(std::llround(-lo / q.scale), 0, levels);
-  return q;
-}
-
-Result<Int8NanoDet::QParams> read_range(const nlohmann::json& value, const std::string& field) {
+Result<QuantParams> read_range(const nlohmann::json& value, const std::string& field) {
   if (!value.is_array() || value.size() != 2 || !value[0].is_number() || !value[1].is_number()) {
     return Error{ErrorCode::kInvalidValue,
                  fmt::format("model.json: quantization.int8.{} must be [low, high] (two numbers)", field)};
@@ -86,7 +74,7 @@ Result<Int8NanoDet::QParams> read_range(const nlohmann::json& value, const std::
     return Error{ErrorCode::kInvalidValue,
                  fmt::format("model.json: quantization.int8.{} = [{}, {}] is not a range", field, lo, hi)};
   }
-  return qparams(lo, hi);
+  return activation_qparams(lo, hi);
 }
 
 c10::OperatorHandle op(const char* name, const char* overload) {
@@ -100,15 +88,11 @@ torch::Tensor call_tensor(const c10::OperatorHandle& handle, torch::jit::Stack s
 
 // The 8-bit arithmetic for head_features_with.
 struct QuantizedOps {
-  const std::vector<Int8NanoDet::QConv>* convs;
-  const std::array<Int8NanoDet::QParams, kAdds>* adds;
+  const std::vector<Int8Conv>* convs;
+  const std::array<QuantParams, kAdds>* adds;
 
   torch::Tensor conv(int index, const torch::Tensor& x) const {
-    static const auto qconv = op("quantized::conv2d", "new");
-    const auto& c = (*convs)[static_cast<std::size_t>(index)];
-    auto y = call_tensor(qconv, {x, c.packed, c.out.scale, c.out.zero_point});
-    FlopCount::add_convolution(c.weight_shape, y);
-    return y;
+    return run_int8_conv((*convs)[static_cast<std::size_t>(index)], x);
   }
   torch::Tensor act(const torch::Tensor& x) const { return torch::leaky_relu(x, nd::kLeakySlope); }
   // max-pool and the bilinear resize dispatch to libtorch's quantized kernels.
@@ -122,7 +106,7 @@ struct QuantizedOps {
     };
     const auto [alo, ahi] = range(a);
     const auto [blo, bhi] = range(b);
-    const auto q = qparams(std::min(alo, blo), std::max(ahi, bhi));
+    const auto q = activation_qparams(std::min(alo, blo), std::max(ahi, bhi));
     return call_tensor(qcat, {c10::List<torch::Tensor>({a, b}), int64_t{1}, q.scale, q.zero_point});
   }
   torch::Tensor add(int index, const torch::Tensor& a, const torch::Tensor& b) const {
@@ -134,6 +118,42 @@ struct QuantizedOps {
 };
 
 }  // namespace
+
+QuantParams activation_qparams(double lo, double hi) {
+  static const int64_t levels = activation_levels();
+  lo = std::min(lo, 0.0);
+  hi = std::max(hi, 0.0);
+  QuantParams q;
+  q.scale = std::max((hi - lo) / static_cast<double>(levels), 1e-8);
+  q.zero_point = std::clamp<int64_t>(std::llround(-lo / q.scale), 0, levels);
+  return q;
+}
+
+Int8Conv pack_int8_conv(const torch::Tensor& weight, const torch::Tensor& bias, int stride, int padding,
+                        QuantParams out) {
+  static const auto prepack = op("quantized::conv2d_prepack", "");
+  at::globalContext().setQEngine(at::QEngine::ONEDNN);  // prepacking takes the engine in use
+  c10::InferenceMode guard;
+  const auto w = weight.to(torch::kFloat).contiguous();
+  const auto scales = std::get<0>(w.abs().flatten(1).max(1)).clamp_min(1e-12).div(127.0).to(torch::kDouble);
+  const auto zero_points = torch::zeros({w.size(0)}, torch::kLong);
+  const auto qweight = torch::quantize_per_channel(w, scales, zero_points, 0, torch::kQInt8);
+  torch::jit::Stack stack{qweight,
+                          c10::IValue(bias.to(torch::kFloat)),
+                          c10::List<int64_t>({stride, stride}),
+                          c10::List<int64_t>({padding, padding}),
+                          c10::List<int64_t>({1, 1}),
+                          int64_t{1}};
+  prepack.callBoxed(&stack);
+  return {stack.front(), torch::empty(w.sizes(), torch::TensorOptions().device(torch::kMeta)), out};
+}
+
+torch::Tensor run_int8_conv(const Int8Conv& conv, const torch::Tensor& x) {
+  static const auto qconv = op("quantized::conv2d", "new");
+  auto y = call_tensor(qconv, {x, conv.packed, conv.out.scale, conv.out.zero_point});
+  FlopCount::add_convolution(conv.weight_shape, y);
+  return y;
+}
 
 bool int8_available() {
   const auto engines = at::globalContext().supportedQEngines();
@@ -159,16 +179,11 @@ Result<nlohmann::json> calibrate_int8(model::DetectorImpl& net, const std::vecto
   for (const cv::Mat& rgb : images) {
     LOGOSCOPE_CHECK(rgb.type() == CV_8UC3 && !rgb.empty());
     for (const int long_side : long_sides) {
-    const auto [w, h] = scaled_size(rgb.cols, rgb.rows, long_side);
-    cv::Mat resized;
-    cv::resize(rgb, resized, {w, h}, 0, 0, w < rgb.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
-    const int canvas_w = pad_to_32(w);
-    const int canvas_h = pad_to_32(h);
-    auto canvas = torch::empty({1, canvas_h, canvas_w, 3}, torch::kFloat);
-    normalise_into(resized, canvas.data_ptr<float>(), canvas_w, canvas_h);
-    const auto x = canvas.permute({0, 3, 1, 2}).to(device);
-    input.observe(x);
-    (void)model::nanodet::head_features_with(ops, x);
+      const cv::Mat resized = resize_to_long_side(rgb, long_side);
+      const auto x =
+          normalised_canvas({resized}, pad_to_32(resized.cols), pad_to_32(resized.rows), torch::kFloat).to(device);
+      input.observe(x);
+      (void)model::nanodet::head_features_with(ops, x);
     }
   }
   nlohmann::json convs = nlohmann::json::array();
@@ -215,9 +230,6 @@ Result<std::unique_ptr<Int8NanoDet>> Int8NanoDet::make(const FoldedNanoDet& fold
     if (!r) return r.error();
     net->adds_[static_cast<std::size_t>(index)] = *r;
   }
-  at::globalContext().setQEngine(at::QEngine::ONEDNN);
-  c10::InferenceMode guard;
-  static const auto prepack = op("quantized::conv2d_prepack", "");
   net->convs_.resize(nd::kConvCount);
   for (int index = 0; index < nd::kConvCount; ++index) {
     if (is_output_conv(index)) continue;
@@ -225,23 +237,7 @@ Result<std::unique_ptr<Int8NanoDet>> Int8NanoDet::make(const FoldedNanoDet& fold
     if (!conv.weight.defined()) continue;
     auto range = read_range(q["convs"][static_cast<std::size_t>(index)], fmt::format("convs[{}]", index));
     if (!range) return range.error();
-    const auto weight = conv.weight.to(torch::kFloat).contiguous();
-    const auto scales = std::get<0>(weight.abs().flatten(1).max(1)).clamp_min(1e-12).div(127.0).to(torch::kDouble);
-    const auto zero_points = torch::zeros({weight.size(0)}, torch::kLong);
-    const auto qweight = torch::quantize_per_channel(weight, scales, zero_points, 0, torch::kQInt8);
-    const int64_t stride = conv.stride;
-    const int64_t padding = conv.padding;
-    torch::jit::Stack stack{qweight,
-                            c10::IValue(conv.bias.to(torch::kFloat)),
-                            c10::List<int64_t>({stride, stride}),
-                            c10::List<int64_t>({padding, padding}),
-                            c10::List<int64_t>({1, 1}),
-                            int64_t{1}};
-    prepack.callBoxed(&stack);
-    auto& slot = net->convs_[static_cast<std::size_t>(index)];
-    slot.packed = stack.front();
-    slot.weight_shape = torch::empty(weight.sizes(), torch::TensorOptions().device(torch::kMeta));
-    slot.out = *range;
+    net->convs_[static_cast<std::size_t>(index)] = pack_int8_conv(conv.weight, conv.bias, conv.stride, conv.padding, *range);
   }
   return net;
 }

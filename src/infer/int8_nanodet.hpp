@@ -17,7 +17,8 @@
 // activation) and each addition's; model.json stores them as "quantization" ({"int8": {...}},
 // docs/detect.md). `train` writes it for every NanoDet-g model from its training photos.
 //
-// Accuracy and speed against float are measured in BENCHMARKS.md ("Detection speed: int8").
+// Accuracy and speed against float are measured in BENCHMARKS.md ("int8 detection and where
+// detection time goes").
 //
 // libtorch types appear here: include only from libtorch-linked modules.
 // Thread safety: forward is const and may be called from several threads at once.
@@ -45,6 +46,31 @@ Result<nlohmann::json> calibrate_int8(model::DetectorImpl& net, const std::vecto
 /// True when libtorch offers the oneDNN quantized engine this path needs.
 bool int8_available();
 
+/// An activation's 8-bit form: value = (q − zero_point) · scale.
+struct QuantParams {
+  double scale = 1;
+  int64_t zero_point = 0;
+};
+
+/// uint8 parameters for the range [lo, hi] (widened to hold 0 exactly), over the levels this CPU's
+/// int8 kernels take without overflow: 256 with VNNI, 128 without.
+QuantParams activation_qparams(double lo, double hi);
+
+/// One convolution in oneDNN's int8 form: weights quantised per output channel (symmetric,
+/// max |w| / 127), bias in float, output quantised with `out`.
+struct Int8Conv {
+  c10::IValue packed;          ///< oneDNN's packed weights
+  torch::Tensor weight_shape;  ///< a data-less tensor of the weights' shape (FlopCount)
+  QuantParams out;             ///< the convolution's output (before activation)
+};
+
+/// Packs float `weight` [O, I, k, k] and `bias` [O] (selecting libtorch's oneDNN quantized
+/// engine, process-wide). Requires int8_available().
+Int8Conv pack_int8_conv(const torch::Tensor& weight, const torch::Tensor& bias, int stride, int padding,
+                        QuantParams out);
+/// Runs `conv` on the quint8 tensor `x` (channels-last) and counts it in FlopCount.
+torch::Tensor run_int8_conv(const Int8Conv& conv, const torch::Tensor& x);
+
 class Int8NanoDet final : public InferenceNet {
  public:
   /// The int8 form of `folded` with the activation ranges of `quantization` (model.json's object).
@@ -55,20 +81,10 @@ class Int8NanoDet final : public InferenceNet {
   [[nodiscard]] std::vector<model::LevelOutput> forward(const torch::Tensor& normalised) const override;
   [[nodiscard]] torch::Dtype input_dtype() const override { return torch::kFloat; }
 
-  /// An activation's range and its 8-bit form.
-  struct QParams {
-    double scale = 1;
-    int64_t zero_point = 0;
-  };
-  struct QConv {
-    c10::IValue packed;          ///< oneDNN's packed weights
-    torch::Tensor weight_shape;  ///< a data-less tensor of the weights' shape (FlopCount)
-    QParams out;         ///< the convolution's output (before activation)
-  };
  private:
-  std::vector<QConv> convs_;        ///< indexed as the module's; 29, 31, 33 unused
-  std::array<QParams, 4> adds_{};   ///< the PAN's additions
-  QParams input_;
+  std::vector<Int8Conv> convs_;         ///< indexed as the module's; 29, 31, 33 unused
+  std::array<QuantParams, 4> adds_{};   ///< the PAN's additions
+  QuantParams input_;
   FoldedNanoDet float_;  ///< the float network (its output convolutions run here)
 };
 

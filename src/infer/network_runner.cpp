@@ -25,6 +25,29 @@ std::pair<int, int> scaled_size(int width, int height, int long_side) {
           std::max(1, static_cast<int>(std::lround(height * scale)))};
 }
 
+cv::Mat resize_to_long_side(const cv::Mat& rgb, int long_side) {
+  const auto [w, h] = scaled_size(rgb.cols, rgb.rows, long_side);
+  if (w == rgb.cols && h == rgb.rows) return rgb;
+  cv::Mat resized;
+  cv::resize(rgb, resized, {w, h}, 0, 0, w < rgb.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return resized;
+}
+
+torch::Tensor normalised_canvas(const std::vector<cv::Mat>& images, int canvas_w, int canvas_h, torch::Dtype dtype) {
+  // [N, H, W, 3] memory seen as [N, 3, H, W]: the channels-last layout the inference networks want.
+  auto input = torch::empty({static_cast<int64_t>(images.size()), canvas_h, canvas_w, 3}, dtype);
+  const int64_t stride = static_cast<int64_t>(canvas_w) * canvas_h * 3;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const auto offset = static_cast<int64_t>(i) * stride;
+    if (dtype == torch::kBFloat16) {
+      normalise_into(images[i], input.data_ptr<c10::BFloat16>() + offset, canvas_w, canvas_h);
+    } else {
+      normalise_into(images[i], input.data_ptr<float>() + offset, canvas_w, canvas_h);
+    }
+  }
+  return input.permute({0, 3, 1, 2});
+}
+
 NetworkRunner::NetworkRunner(model::DetectorImpl& net, Precision precision, const nlohmann::json& quantization)
     : net_(value_or_throw(make_inference_net(net, precision, quantization))),
       strides_(net.strides()),
@@ -40,9 +63,10 @@ torch::Tensor NetworkRunner::centres(int canvas_w, int canvas_h) const {
 
 std::vector<Detection> NetworkRunner::run(const cv::Mat& rgb, const RunOptions& options) const {
   LOGOSCOPE_CHECK(rgb.type() == CV_8UC3 && !rgb.empty());
-  const auto [w, h] = scaled_size(rgb.cols, rgb.rows, options.long_side);
   PassInput pass;
-  cv::resize(rgb, pass.pixels, {w, h}, 0, 0, w < rgb.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
+  pass.pixels = resize_to_long_side(rgb, options.long_side);
+  const int w = pass.pixels.cols;
+  const int h = pass.pixels.rows;
   pass.scale_x = static_cast<double>(w) / rgb.cols;
   pass.scale_y = static_cast<double>(h) / rgb.rows;
   pass.extent_w = rgb.cols;
@@ -56,19 +80,10 @@ std::vector<std::vector<Detection>> NetworkRunner::run_passes(const std::vector<
   LOGOSCOPE_CHECK(!passes.empty() && canvas_w % 32 == 0 && canvas_h % 32 == 0);
   c10::InferenceMode inference;
   auto start = Clock::now();
-  const auto batch = static_cast<int64_t>(passes.size());
-  // [N, H, W, 3] memory seen as [N, 3, H, W]: the channels-last layout FoldedNet wants.
-  auto input = torch::empty({batch, canvas_h, canvas_w, 3}, net_->input_dtype());
-  const int64_t stride = static_cast<int64_t>(canvas_w) * canvas_h * 3;
-  for (std::size_t i = 0; i < passes.size(); ++i) {
-    const auto offset = static_cast<int64_t>(i) * stride;
-    if (input.scalar_type() == torch::kBFloat16) {
-      normalise_into(passes[i].pixels, input.data_ptr<c10::BFloat16>() + offset, canvas_w, canvas_h);
-    } else {
-      normalise_into(passes[i].pixels, input.data_ptr<float>() + offset, canvas_w, canvas_h);
-    }
-  }
-  input = input.permute({0, 3, 1, 2});
+  std::vector<cv::Mat> pixels;
+  pixels.reserve(passes.size());
+  for (const auto& pass : passes) pixels.push_back(pass.pixels);
+  auto input = normalised_canvas(pixels, canvas_w, canvas_h, net_->input_dtype());
   if (!device_.is_cpu()) input = input.to(device_).contiguous(torch::MemoryFormat::ChannelsLast);
   if (times != nullptr) times->preprocess_ms += ms_since(start);
 

@@ -85,6 +85,15 @@ class NetworkRunner {
 /// The size (w, h) an image of width × height is resized to so that its long side is long_side.
 std::pair<int, int> scaled_size(int width, int height, int long_side);
 
+/// `rgb` resized so that its long side is long_side (area averaging when shrinking, bilinear when
+/// growing), as every network pass sees an image; `rgb` itself (shared) when it has that size.
+cv::Mat resize_to_long_side(const cv::Mat& rgb, int long_side);
+
+/// `images` (CV_8UC3, each at most canvas_w × canvas_h) normalised into one [N, 3, H, W] tensor of
+/// `dtype` (float or bfloat16), channels-last, padded with the normalised padding colour
+/// (normalise_into): the network's input.
+torch::Tensor normalised_canvas(const std::vector<cv::Mat>& images, int canvas_w, int canvas_h, torch::Dtype dtype);
+
 /// Rounds up to the network's padding granularity (32).
 inline int pad_to_32(int pixels) {
   return (pixels + 31) / 32 * 32;

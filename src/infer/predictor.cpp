@@ -170,16 +170,8 @@ PreparedImage Predictor::prepare(const cv::Mat& rgb) const {
   PreparedImage image;
   image.rgb = rgb;
   image.plan = plan_tiles(rgb.cols, rgb.rows, impl_->long_side, impl_->options.tiling);
-  const auto [w, h] = scaled_size(rgb.cols, rgb.rows, impl_->long_side);
-  if (w == rgb.cols && h == rgb.rows) {
-    image.whole = rgb;
-  } else {
-    cv::resize(rgb, image.whole, {w, h}, 0, 0, w < rgb.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
-  }
-  if (impl_->large_long_side > 0) {
-    const auto [lw, lh] = scaled_size(rgb.cols, rgb.rows, impl_->large_long_side);
-    cv::resize(rgb, image.large, {lw, lh}, 0, 0, lw < rgb.cols ? cv::INTER_AREA : cv::INTER_LINEAR);
-  }
+  image.whole = resize_to_long_side(rgb, impl_->long_side);
+  if (impl_->large_long_side > 0) image.large = resize_to_long_side(rgb, impl_->large_long_side);
   image.times.preprocess_ms += ms_since(start);
   return image;
 }

@@ -61,7 +61,7 @@ struct PredictorOptions {
   /// (BENCHMARKS.md); the default float32 agrees with the trained network to float rounding.
   bool bf16 = false;
   /// 8-bit convolutions (int8_nanodet.hpp) from the model's calibration: NanoDet-g models only,
-  /// scores move (BENCHMARKS.md, "Detection speed: int8"). Not together with bf16.
+  /// scores move (BENCHMARKS.md, "int8 detection and where detection time goes"). Not with bf16.
   bool int8 = false;
   /// The large-logo pass described above (when the model needs it); false: the whole pass only.
   bool large_logo_pass = true;
@@ -144,7 +144,8 @@ double reliable_logo_side(const model::ModelInfo& info);
 /// learnt logo (so that a logo filling the frame is well inside what the network learnt), within
 /// 64…train_size. 256 for the defaults (train_size 320, largest logo 304). It was train_size (320)
 /// until 2026-12-07: on the brands protocol 192, 224 and 256 scored as 320 within noise (mean
-/// ΔAP50 +0.004 to +0.009) for 12 % less arithmetic per photo (BENCHMARKS.md, "int8 detection").
+/// ΔAP50 +0.004 to +0.009) for 12 % less arithmetic per photo (BENCHMARKS.md, "int8 detection and
+/// where detection time goes").
 int large_logo_pass_side(const model::ModelInfo& info);
 inline constexpr double kLargePassFill = 0.85;
 

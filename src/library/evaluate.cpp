@@ -70,14 +70,10 @@ Result<EvaluationSummary> evaluate(const EvaluateOptions& options,
     summary.map50 = evaluation.metrics.map50;
     summary.map50_95 = evaluation.metrics.map50_95;
     for (const auto& problem : problems) summary.warnings.push_back(format_problem(problem));
-    if (!options.out.empty()) {
-      try {
-        const auto folder = library::write_evaluation_folder(evaluation, {options.model, options.test, ""},
-                                                             options.out, predictions_jsonl, "");
-        summary.report = folder.report;
-      } catch (const Failure& failure) {
-        return failure.error();
-      }
+    if (!options.out.empty()) {  // a Failure writing it becomes its Error through never_throws
+      summary.report = library::write_evaluation_folder(evaluation, {options.model, options.test, ""}, options.out,
+                                                        predictions_jsonl, "")
+                           .report;
     }
     return summary;
   });

@@ -59,11 +59,7 @@ cv::Mat scene(int width, int height, int seed) {
 }
 
 torch::Tensor normalised_input(const cv::Mat& rgb) {
-  const int w = pad_to_32(rgb.cols);
-  const int h = pad_to_32(rgb.rows);
-  auto canvas = torch::empty({1, h, w, 3}, torch::kFloat);
-  normalise_into(rgb, canvas.data_ptr<float>(), w, h);
-  return canvas.permute({0, 3, 1, 2});
+  return normalised_canvas({rgb}, pad_to_32(rgb.cols), pad_to_32(rgb.rows), torch::kFloat);
 }
 
 nlohmann::json calibration_of(model::NanoDetNetImpl& net) {
