@@ -38,6 +38,11 @@ int main(int argc, char** argv) {
   app.add_option("--negative-count", negative_count, "Negatives used, evenly spread")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
+    std::error_code same;
+    if (fs::exists(out) && fs::equivalent(out, model_dir, same)) {
+      throw Failure(Error{ErrorCode::kInvalidArgument,
+                          fmt::format("--out {} is the model folder: write the calibrated copy elsewhere", out)});
+    }
     auto info = value_or_throw(model::read_model_info(model_dir));
     auto net = value_or_throw(model::load_network(info, (fs::path(model_dir) / "weights.pt").string()));
     Problems problems;
@@ -77,6 +82,9 @@ int main(int argc, char** argv) {
                              info.infer_long_side, large_side);
   } catch (const Failure& failure) {
     std::cerr << "error: " << failure.error().message << "\n";
+    return 2;
+  } catch (const std::exception& error) {  // a file system failure copying the weights
+    std::cerr << "error: " << error.what() << "\n";
     return 2;
   }
   return 0;

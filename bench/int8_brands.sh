@@ -17,6 +17,11 @@ out=${2:?usage: bench/int8_brands.sh RUN_DIR OUT [BUILD_DIR]}
 build=${3:-build}
 bin="$build/bin"
 mkdir -p "$out"
+# Calibrated copies go to OUT/RUN/model: OUT must not be RUN_DIR, or they would replace the models.
+if [ "$(realpath "$out")" = "$(realpath "$run_dir")" ]; then
+  echo "int8_brands.sh: OUT must not be RUN_DIR (the calibrated copies would replace its models)" >&2
+  exit 2
+fi
 rows="$out/rows.jsonl"
 : >"$rows"
 printf '%s\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') — $(nproc) cores — $(grep -o 'avx512[a-z_0-9]*\|avx2\|fma' /proc/cpuinfo | sort -u | tr '\n' ' ')" |

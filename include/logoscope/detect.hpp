@@ -64,7 +64,8 @@ struct ModelOptions {
   bool class_agnostic_nms = false;
   bool bf16 = false;  ///< bfloat16 convolutions (needs AVX-512 BF16; kInvalidArgument otherwise)
   /// 8-bit convolutions from the model's calibration (NanoDet-g models trained by this version;
-  /// kInvalidArgument otherwise): faster on every CPU, scores move (BENCHMARKS.md). Not with bf16.
+  /// kInvalidArgument otherwise): faster per photo where measured, scores move (BENCHMARKS.md).
+  /// Not with bf16.
   bool int8 = false;
 };
 

@@ -624,12 +624,9 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
   cmd->add_flag("--bf16", args->bf16,
                 "bfloat16 convolutions: 1.4-2x faster on CPUs with AVX-512 BF16; confidences move slightly\n"
                 "(up to 0.3 points measured), so a box near a threshold may come or go (default: float32)");
-  cmd->add_flag("--int8", args->int8,
-                "8-bit convolutions from the model's calibration (NanoDet-g models trained by this logoscope):\n"
-                "faster on every CPU, confidences move (BENCHMARKS.md, \"int8\"); refused for models without one")
-      ->excludes("--bf16");
+  add_int8_flag(*cmd, args->int8)->excludes("--bf16");
   cmd->add_flag("--no-large-logo-pass", args->no_large_logo_pass,
-                "Skip the second pass at the training size that finds logos filling most of the image\n"
+                "Skip the second, smaller pass (256 px by default) that finds logos filling most of the image\n"
                 "(bigger than any the model learnt at --infer-size); faster, misses those logos");
   cmd->add_flag("--profile", args->profile,
                 "Print per-stage timings (decode, preprocess, network, postprocess) on stderr at the end");

@@ -128,6 +128,13 @@ CLI::Option* add_overwrite_flag(CLI::App& command, bool& target) {
                           "Replace an existing output file, or write into a non-empty output folder (never an input)");
 }
 
+CLI::Option* add_int8_flag(CLI::App& command, bool& target) {
+  return command.add_flag(
+      "--int8", target,
+      "8-bit convolutions from the model's calibration (NanoDet-g models trained by this logoscope):\n"
+      "faster per photo where measured, confidences move (BENCHMARKS.md, \"int8\"); refused for models without one");
+}
+
 void print_problems(const Problems& problems, std::size_t limit) {
   for (std::size_t i = 0; i < problems.size() && i < limit; ++i) {
     std::cerr << format_problem(problems[i]) << "\n";

@@ -251,10 +251,7 @@ void register_serve(CLI::App& app, RunState& state, const CommonOptions& /*commo
       ->check(CLI::IsMember({"auto", "off", "on"}));
   cmd->add_flag("--bf16", args->bf16,
                 "bfloat16 convolutions (CPUs with AVX-512 BF16), as in `logoscope detect`");
-  cmd->add_flag("--int8", args->int8,
-                "8-bit convolutions from the model's calibration (NanoDet-g models trained by this logoscope):\n"
-                "faster on every CPU, confidences move (BENCHMARKS.md, \"int8\"); refused for models without one")
-      ->excludes("--bf16");
+  add_int8_flag(*cmd, args->int8)->excludes("--bf16");
   cmd->add_flag("--no-large-logo-pass", args->no_large_logo_pass,
                 "Skip the large-logo pass, as in `logoscope detect`");
   cmd->callback([args, &state] { state.exit_code = run_serve(*args); });

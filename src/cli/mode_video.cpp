@@ -192,9 +192,7 @@ void register_video(CLI::App& app, RunState& state, const CommonOptions& common)
   cmd->add_option("--threads", args->threads,
                   "CPU threads for the network (0 = the cores other work leaves free)")
       ->check(between(0, 1024));
-  cmd->add_flag("--int8", args->int8,
-                "8-bit convolutions from the model's calibration (NanoDet-g models trained by this logoscope):\n"
-                "faster on every CPU, confidences move (BENCHMARKS.md, \"int8\"); refused for models without one");
+  add_int8_flag(*cmd, args->int8);
   cmd->add_flag("--json", args->json, "Print the results as JSON on stdout");
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_video(*args, common); });

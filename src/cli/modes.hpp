@@ -84,6 +84,8 @@ CLI::Validator more_than(double min);
 
 /// Adds --overwrite to `command`.
 CLI::Option* add_overwrite_flag(CLI::App& command, bool& target);
+/// The --int8 flag of detect, serve and video (one help text).
+CLI::Option* add_int8_flag(CLI::App& command, bool& target);
 
 /// The model folder a training starts from: `explicit_base` when given, none with `scratch`,
 /// else the built-in base model (model/base_model.hpp) when there is one and it is of
