@@ -118,7 +118,7 @@ std::optional<PredictionRecord> parse_line(const std::string& line, const Source
   json value;
   try {
     value = json::parse(line);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // parse_error, and out_of_range for a number like 1e500
     add(problems, Severity::kError, "bad_json", where, "", "",
         fmt::format("not valid JSON ({}); line skipped", error.what()));
     return std::nullopt;

@@ -220,6 +220,21 @@ TEST(Predictions, BadLinesAreProblemsNamingLineAndField) {
   EXPECT_EQ(problems[5].where.line, 6);
 }
 
+// Found by fuzz/fuzz_predictions: nlohmann-json reports a number beyond double's range as
+// out_of_range, not parse_error; it ended the process instead of naming the line.
+TEST(Predictions, NumberOverflowIsABadLineNotACrash) {
+  const std::string text =
+      "{\"image\": \"a.jpg\", \"CustomLabels\": []}\n"
+      "{\"image\": \"b.jpg\", \"width\": 5555555555008E12423158, \"CustomLabels\": []}\n";
+  Problems problems;
+  const auto records = parse_predictions(text, "p.jsonl", problems);
+  ASSERT_EQ(records.size(), 1U);
+  ASSERT_EQ(problems.size(), 1U);
+  EXPECT_EQ(problems[0].kind, "bad_json");
+  EXPECT_EQ(problems[0].where.line, 2);
+  EXPECT_NE(problems[0].message.find("number overflow"), std::string::npos) << problems[0].message;
+}
+
 TEST(Predictions, DuplicateLinesAndUnknownLabels) {
   Dataset truth = two_label_truth();
   const std::string text =
