@@ -378,6 +378,13 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
                                   {"trunk_lr_scale", started->trunk_lr_scale}};
   // Why the loop ends: its step count (or epochs), the wall-clock budget, or early stopping.
   std::string stopped_by;
+  // Where this run's wall time goes (model.json "time_split_s"): the network's steps, waiting for
+  // the loader's next batch, and validation with its checkpoints.
+  const std::int64_t step_at_start = step;
+  double waiting_s = 0;
+  double steps_s = 0;
+  double validating_s = 0;
+  auto seconds_since = [](Clock::time_point from) { return std::chrono::duration<double>(Clock::now() - from).count(); };
   net->train();
   for (;;) {
     const double elapsed = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
@@ -393,7 +400,10 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
       static_cast<torch::optim::AdamWOptions&>(groups[group].options()).lr(lr * optimiser.lr_scale[group]);
     }
 
+    const auto wait_start = Clock::now();
     Batch batch = loader.next();
+    const auto step_start = Clock::now();
+    waiting_s += std::chrono::duration<double>(step_start - wait_start).count();
     const auto out = model::flatten_levels(net->forward(batch.images.to(device)));
     const auto labels = batch.labels.to(device);
     const auto loss = model::fcos_loss(out, labels, batch.boxes.to(device), batch.centerness.to(device));
@@ -411,6 +421,7 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     cls_avg += k * (loss.cls.item<double>() - cls_avg);
     box_avg += k * (loss.box.item<double>() - box_avg);
     ctr_avg += k * (loss.ctr.item<double>() - ctr_avg);
+    steps_s += seconds_since(step_start);
     const double now_elapsed = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
     report(step, now_elapsed, false);
 
@@ -424,6 +435,7 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
       continue;
     }
     ++next_validation;
+    const auto validation_start = Clock::now();
     if (!validation.samples.empty()) {
       const auto score = score_network(info, *ema, validation, TrainProgress::Phase::kValidating, progress);
       last_val_f1 = score.metrics.mean_f1;
@@ -451,6 +463,7 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
                                                                                   {"network", network}}
                                                                       .dump());
     if (!written) return written.error();
+    validating_s += seconds_since(validation_start);
     net->train();
     // Early stopping is for a run that would go on: at its last validation the run ends anyway, by
     // its steps or its time cap, and says which.
@@ -463,6 +476,10 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   report(step, elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count(), true);
   const double train_seconds = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
   const double steps_per_second = train_seconds > 0 ? static_cast<double>(step) / train_seconds : 0.0;
+  spdlog::info("training time: {:.0f} s in network steps ({:.1f} img/s), {:.0f} s waiting for batches, {:.0f} s validating "
+               "and checkpointing",
+               steps_s, steps_s > 0 ? static_cast<double>(step - step_at_start) * config.batch_size / steps_s : 0.0,
+               waiting_s, validating_s);
   if (stopped_by == "time_budget" && max_steps > 0) {
     spdlog::warn("the time budget ({}) stopped training at step {} of {}: expect lower accuracy; {} steps take about "
                  "{} on this CPU",
@@ -538,6 +555,10 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   info.training["images_per_second"] = summary.images_per_second;
   info.training["total_seconds"] = std::chrono::duration<double>(Clock::now() - started_at).count();
   info.training["threads"] = threads;
+  // This session's share (a resumed run counts from where it resumed).
+  info.training["time_split_s"] = {{"network_steps", steps_s},
+                                   {"waiting_for_batches", waiting_s},
+                                   {"validation_and_checkpoints", validating_s}};
   info.training["best_val_ap50"] = best_ap;
   info.training["best_step"] = best_step;
   info.training["validation_images"] = validation.samples.size();
