@@ -15,10 +15,10 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
-#include <tinyxml2.h>
 #include <nlohmann/json.hpp>
 
 #include "core/text.hpp"
+#include "storage/aws_answers.hpp"
 #include "storage/http.hpp"
 #include "storage/s3_uri.hpp"
 
@@ -66,13 +66,6 @@ std::string form_encode(const std::string& value) {
   return s3_uri_encode(value, false);
 }
 
-// The first 300 bytes of an answer, on one line, for messages.
-std::string excerpt(const std::string& body) {
-  std::string text = body.substr(0, 300);
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  return trim(text) + (body.size() > 300 ? "…" : "");
-}
-
 Result<std::string> read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{ErrorCode::kNotFound, fmt::format("{}: cannot open for reading", path)};
@@ -98,44 +91,6 @@ Result<std::string> endpoint_url(const EnvLookup& env, const char* service_varia
   return url;
 }
 
-// Credentials from a JSON object with the given field names (ECS, IMDS, credential_process).
-Result<S3Credentials> credentials_from_json(const Json& json, const char* key_field, const char* secret_field,
-                                            const char* token_field, const std::string& what) {
-  S3Credentials credentials;
-  for (const auto& [field, target] : {std::pair{key_field, &credentials.access_key_id},
-                                      std::pair{secret_field, &credentials.secret_access_key}}) {
-    if (!json.contains(field) || !json[field].is_string() || json[field].get<std::string>().empty()) {
-      return denied(fmt::format("{}: the answer has no \"{}\"", what, field));
-    }
-    *target = json[field].get<std::string>();
-  }
-  if (json.contains(token_field) && json[token_field].is_string()) {
-    credentials.session_token = json[token_field].get<std::string>();
-  }
-  if (json.contains("Expiration") && !json["Expiration"].is_null()) {
-    const std::string text =
-        json["Expiration"].is_string() ? json["Expiration"].get<std::string>() : json["Expiration"].dump();
-    const auto expiration = parse_aws_time(text);
-    if (!expiration)
-      return denied(fmt::format("{}: \"Expiration\" \"{}\" is not an ISO 8601 time", what, text));
-    credentials.expiration = expiration;
-  }
-  return credentials;
-}
-
-Result<Json> parse_json(const std::string& text, const std::string& what) {
-  auto json = Json::parse(text, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) {
-    return denied(fmt::format("{}: the answer is not a JSON object: \"{}\"", what, excerpt(text)));
-  }
-  return json;
-}
-
-const char* xml_text(const tinyxml2::XMLElement* parent, const char* name) {
-  const auto* child = parent != nullptr ? parent->FirstChildElement(name) : nullptr;
-  return child != nullptr && child->GetText() != nullptr ? child->GetText() : nullptr;
-}
-
 // ------------------------------------------------------------------ providers
 
 class StaticProvider final : public CredentialProvider {
@@ -158,34 +113,21 @@ Result<S3Credentials> sts_answer(const http::Response& response, const std::stri
                     "AWS_ENDPOINT_URL_STS at a reachable STS endpoint",
                     who, url, action, response.transport_error));
   }
-  tinyxml2::XMLDocument doc;
-  const bool parsed = doc.Parse(response.body.data(), response.body.size()) == tinyxml2::XML_SUCCESS;
   if (!response.ok()) {
-    const auto* error = parsed && doc.FirstChildElement("ErrorResponse") != nullptr
-                            ? doc.FirstChildElement("ErrorResponse")->FirstChildElement("Error")
-                            : nullptr;
-    const char* code = xml_text(error, "Code");
-    const char* message = xml_text(error, "Message");
-    return denied(fmt::format("{}: STS at {} refused {} of role {} (HTTP {}{}{}); {}", who, url, action,
-                              role_arn, response.status, code != nullptr ? std::string(" ") + code : "",
-                              message != nullptr ? std::string(": ") + message : "", advice));
+    const auto error = parse_sts_error(response.body);
+    const std::string code = error && !error->code.empty() ? " " + error->code : "";
+    const std::string message = error && !error->message.empty() ? ": " + error->message : "";
+    return denied(fmt::format("{}: STS at {} refused {} of role {} (HTTP {}{}{}); {}", who, url, action, role_arn,
+                              response.status, code, message, advice));
   }
-  const auto* root = parsed ? doc.FirstChildElement((action + "Response").c_str()) : nullptr;
-  const auto* result = root != nullptr ? root->FirstChildElement((action + "Result").c_str()) : nullptr;
-  const auto* xml_credentials = result != nullptr ? result->FirstChildElement("Credentials") : nullptr;
-  const char* key = xml_text(xml_credentials, "AccessKeyId");
-  const char* secret = xml_text(xml_credentials, "SecretAccessKey");
-  const char* token = xml_text(xml_credentials, "SessionToken");
-  const char* expiration = xml_text(xml_credentials, "Expiration");
-  if (key == nullptr || secret == nullptr || token == nullptr) {
+  auto credentials = parse_sts_credentials(response.body, action);
+  if (!credentials) {
     return denied(
         fmt::format("{}: STS at {} answered {} without <Credentials> (AccessKeyId, SecretAccessKey, "
                     "SessionToken): \"{}\"",
-                    who, url, action, excerpt(response.body)));
+                    who, url, action, answer_excerpt(response.body)));
   }
-  S3Credentials credentials{key, secret, token, "", std::nullopt};
-  if (expiration != nullptr) credentials.expiration = parse_aws_time(expiration);
-  return credentials;
+  return *credentials;
 }
 
 struct RoleOptions {
@@ -346,33 +288,21 @@ class SsoProvider final : public CredentialProvider {
       return denied(
           fmt::format("{}: {} refused the login token from {} (HTTP 401: {}): the login has ended or was "
                       "revoked; {}",
-                      who, portal, cache_file, excerpt(response.body), login));
+                      who, portal, cache_file, answer_excerpt(response.body), login));
     }
     if (response.status == 403 || response.status == 404) {
       return denied(
           fmt::format("{}: {} refused role \"{}\" in account {} for this login (HTTP {}: {}); check "
                       "sso_account_id and sso_role_name in {}",
                       who, portal, options_.role_name, options_.account_id, response.status,
-                      excerpt(response.body), options_.config_path));
+                      answer_excerpt(response.body), options_.config_path));
     }
     if (!response.ok()) {
       return denied(
-          fmt::format("{}: {} failed: HTTP {}: {}", who, portal, response.status, excerpt(response.body)));
+          fmt::format("{}: {} failed: HTTP {}: {}", who, portal, response.status, answer_excerpt(response.body)));
     }
-    auto answer = parse_json(response.body, who + ": " + portal);
-    if (!answer) return answer.error();
-    if (!answer->contains("roleCredentials") || !(*answer)["roleCredentials"].is_object()) {
-      return denied(fmt::format("{}: {} answered without \"roleCredentials\": \"{}\"", who, portal,
-                                excerpt(response.body)));
-    }
-    const auto& role = (*answer)["roleCredentials"];
-    auto credentials =
-        credentials_from_json(role, "accessKeyId", "secretAccessKey", "sessionToken", who + ": " + portal);
+    auto credentials = parse_credentials_answer(response.body, CredentialAnswer::kSsoPortal, who + ": " + portal);
     if (!credentials) return credentials.error();
-    if (role.contains("expiration") && role["expiration"].is_number()) {
-      credentials->expiration =
-          Clock::time_point(std::chrono::milliseconds(role["expiration"].get<std::int64_t>()));
-    }
     credentials->source = describe();
     return credentials;
   }
@@ -410,16 +340,7 @@ class ProcessProvider final : public CredentialProvider {
       return denied(fmt::format(
           "{} failed ({}); its own messages, if any, are above; run it by hand to see why", who, how));
     }
-    const auto json = Json::parse(output, nullptr, false);
-    if (json.is_discarded() || !json.is_object()) {
-      return denied(fmt::format("{}: its output is not a JSON object: \"{}\"", who, excerpt(output)));
-    }
-    if (!json.contains("Version") || json["Version"] != 1) {
-      return denied(
-          fmt::format("{}: its output has \"Version\": {}; the credential_process format is Version 1", who,
-                      json.contains("Version") ? json["Version"].dump() : "none"));
-    }
-    auto credentials = credentials_from_json(json, "AccessKeyId", "SecretAccessKey", "SessionToken", who);
+    auto credentials = parse_credentials_answer(output, CredentialAnswer::kProcess, who);
     if (credentials) credentials->source = describe();
     return credentials;
   }
@@ -468,14 +389,12 @@ class ContainerProvider final : public CredentialProvider {
     if (response.status == 401 || response.status == 403) {
       return denied(fmt::format("{}: refused the authorization token{} (HTTP {}: {}); check {}", who,
                                 token.empty() ? " (none was set)" : "", response.status,
-                                excerpt(response.body), token_origin));
+                                answer_excerpt(response.body), token_origin));
     }
     if (!response.ok()) {
-      return denied(fmt::format("{}: HTTP {}: {}", who, response.status, excerpt(response.body)));
+      return denied(fmt::format("{}: HTTP {}: {}", who, response.status, answer_excerpt(response.body)));
     }
-    auto json = parse_json(response.body, who);
-    if (!json) return json.error();
-    auto credentials = credentials_from_json(*json, "AccessKeyId", "SecretAccessKey", "Token", who);
+    auto credentials = parse_credentials_answer(response.body, CredentialAnswer::kContainer, who);
     if (credentials) credentials->source = describe();
     return credentials;
   }
@@ -516,7 +435,7 @@ class ImdsProvider final : public CredentialProvider {
     }
     if (!token.ok()) {
       return denied(fmt::format("{}: refused a session token (PUT /latest/api/token: HTTP {}: {})", who(),
-                                token.status, excerpt(token.body)));
+                                token.status, answer_excerpt(token.body)));
     }
     const std::string token_header = "X-aws-ec2-metadata-token: " + trim(token.body);
     http::Request list;
@@ -538,14 +457,8 @@ class ImdsProvider final : public CredentialProvider {
     get.headers.push_back(token_header);
     const auto answer = send(get);
     if (!answer.ok()) return failed(answer, "/latest/meta-data/iam/security-credentials/" + role);
-    auto json = parse_json(answer.body, who());
-    if (!json) return json.error();
-    if (json->contains("Code") && (*json)["Code"] != "Success") {
-      return denied(fmt::format(
-          "{}: the credentials of role {} are not available (Code {}{})", who(), role, (*json)["Code"].dump(),
-          json->contains("Message") ? ": " + (*json)["Message"].dump() : std::string()));
-    }
-    auto credentials = credentials_from_json(*json, "AccessKeyId", "SecretAccessKey", "Token", who());
+    auto credentials = parse_credentials_answer(answer.body, CredentialAnswer::kInstanceMetadata,
+                                                fmt::format("{}: role {}", who(), role));
     if (credentials) credentials->source = fmt::format("role {} from {}", role, describe());
     return credentials;
   }
@@ -567,7 +480,7 @@ class ImdsProvider final : public CredentialProvider {
     if (!response.answered())
       return denied(fmt::format("{}: no answer for {}: {}", who(), path, response.transport_error));
     return denied(
-        fmt::format("{}: GET {}: HTTP {}: {}", who(), path, response.status, excerpt(response.body)));
+        fmt::format("{}: GET {}: HTTP {}: {}", who(), path, response.status, answer_excerpt(response.body)));
   }
 
   std::string endpoint_;
@@ -1006,38 +919,6 @@ Result<CredentialChain> resolve_credential_chain(const EnvLookup& env, const Aws
     chain.provider = std::make_shared<ImdsProvider>(*endpoint, imds_origin(env), chain.searched);
   }
   return chain;
-}
-
-std::optional<Clock::time_point> parse_aws_time(const std::string& text) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second,
-                  &consumed) != 6) {
-    return std::nullopt;
-  }
-  std::string_view rest(text.c_str() + consumed);
-  if (!rest.empty() && rest.front() == '.') {
-    rest.remove_prefix(1);
-    while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front())) != 0)
-      rest.remove_prefix(1);
-  }
-  long offset_s = 0;
-  if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    const int hours = std::atoi(std::string(rest.substr(1, 2)).c_str());
-    const int minutes = std::atoi(std::string(rest.substr(4, 2)).c_str());
-    offset_s = (rest[0] == '+' ? 1 : -1) * (hours * 3600L + minutes * 60L);
-  } else if (!rest.empty() && rest != "Z" && rest != "UTC") {
-    return std::nullopt;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
-    return std::nullopt;
-  std::tm utc{};
-  utc.tm_year = year - 1900;
-  utc.tm_mon = month - 1;
-  utc.tm_mday = day;
-  utc.tm_hour = hour;
-  utc.tm_min = minute;
-  utc.tm_sec = second;
-  return Clock::from_time_t(timegm(&utc)) - std::chrono::seconds(offset_s);
 }
 
 std::string sha1_hex(std::string_view data) {

@@ -75,9 +75,6 @@ struct CredentialChain {
 Result<CredentialChain> resolve_credential_chain(const EnvLookup& env, const AwsFiles& files,
                                                  const std::string& profile, const std::string& region);
 
-/// A time as AWS writes it ("2024-06-01T12:00:00Z", fractions, "+00:00" or "UTC" allowed).
-std::optional<std::chrono::system_clock::time_point> parse_aws_time(const std::string& text);
-
 /// Lower-case hex SHA-1 (the SSO token cache's file names).
 std::string sha1_hex(std::string_view data);
 

@@ -14,9 +14,9 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <tinyxml2.h>
 
 #include "core/sha256.hpp"
+#include "storage/aws_answers.hpp"
 #include "storage/aws_credentials.hpp"
 #include "storage/http.hpp"
 
@@ -30,11 +30,6 @@ std::atomic<std::uint64_t> g_bytes_down{0};
 std::atomic<std::uint64_t> g_bytes_up{0};
 
 
-std::string unquote(std::string text) {
-  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') return text.substr(1, text.size() - 2);
-  return text;
-}
-
 struct UploadCursor {
   std::string_view data;
   std::size_t offset = 0;
@@ -46,27 +41,6 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
   std::memcpy(buffer, cursor->data.data() + cursor->offset, n);
   cursor->offset += n;
   return n;
-}
-
-struct XmlError {
-  std::string code;
-  std::string message;
-};
-
-std::optional<XmlError> parse_error_xml(const std::string& body) {
-  if (body.find("<Error") == std::string::npos) return std::nullopt;
-  tinyxml2::XMLDocument doc;
-  if (doc.Parse(body.data(), body.size()) != tinyxml2::XML_SUCCESS) return std::nullopt;
-  const auto* root = doc.FirstChildElement("Error");
-  if (root == nullptr) return std::nullopt;
-  XmlError error;
-  if (const auto* code = root->FirstChildElement("Code"); code != nullptr && code->GetText() != nullptr) {
-    error.code = code->GetText();
-  }
-  if (const auto* message = root->FirstChildElement("Message"); message != nullptr && message->GetText() != nullptr) {
-    error.message = message->GetText();
-  }
-  return error;
 }
 
 bool retryable_curl(CURLcode code) {
@@ -241,10 +215,10 @@ S3Client::Response S3Client::perform_with_retries(const Request& request) const 
       why = response.curl_message;
     } else if (response.status >= 500 || response.status == 429) {
       retry = true;
-      const auto xml = parse_error_xml(response.body);
+      const auto xml = parse_s3_error(response.body);
       why = fmt::format("HTTP {}{}", response.status, xml ? " " + xml->code : "");
     } else if (response.status == 400) {
-      const auto xml = parse_error_xml(response.body);
+      const auto xml = parse_s3_error(response.body);
       retry = xml && xml->code == "RequestTimeout";
       why = "HTTP 400 RequestTimeout";
     }
@@ -268,7 +242,7 @@ Error S3Client::error_for(const Request& request, const Response& response) cons
     return Error{ErrorCode::kIo, fmt::format("{}: no answer from the S3 endpoint {}: {}{}", what, settings_.endpoint,
                                              response.curl_message, tries)};
   }
-  const auto xml = parse_error_xml(response.body);
+  const auto xml = parse_s3_error(response.body);
   const std::string code = xml ? xml->code : "";
   const std::string server_says = xml && !xml->message.empty() ? ": " + xml->message : "";
   const auto& credentials = response.credentials;
@@ -314,7 +288,7 @@ Result<std::string> S3Client::get(const S3Location& location, std::string* etag)
   request.key = location.key;
   auto response = perform_with_retries(request);
   if (!response.ok()) return error_for(request, response);
-  if (etag != nullptr) *etag = unquote(response.header("etag"));
+  if (etag != nullptr) *etag = unquote_etag(response.header("etag"));
   return std::move(response.body);
 }
 
@@ -347,7 +321,7 @@ Result<std::optional<S3ObjectInfo>> S3Client::head(const S3Location& location) c
   S3ObjectInfo info;
   info.key = location.key;
   info.size = std::strtoull(response.header("content-length").c_str(), nullptr, 10);
-  info.etag = unquote(response.header("etag"));
+  info.etag = unquote_etag(response.header("etag"));
   return std::optional<S3ObjectInfo>{info};
 }
 
@@ -398,19 +372,12 @@ Status S3Client::put_in_parts(const S3Location& location, std::uint64_t size,
   start.query = "uploads=";
   auto started = perform_with_retries(start);
   if (!started.ok()) return error_for(start, started);
-  std::string upload_id;
-  {
-    tinyxml2::XMLDocument doc;
-    doc.Parse(started.body.data(), started.body.size());
-    const auto* root = doc.FirstChildElement("InitiateMultipartUploadResult");
-    const auto* id = root != nullptr ? root->FirstChildElement("UploadId") : nullptr;
-    if (id == nullptr || id->GetText() == nullptr) {
-      return Error{ErrorCode::kIo, fmt::format("{}: the server did not start a multipart upload (no UploadId in its answer)",
-                                               to_s3_uri(location))};
-    }
-    upload_id = id->GetText();
+  const auto upload_id = parse_s3_upload_id(started.body);
+  if (!upload_id) {
+    return Error{ErrorCode::kIo, fmt::format("{}: the server did not start a multipart upload (no UploadId in its answer)",
+                                             to_s3_uri(location))};
   }
-  const std::string encoded_id = s3_uri_encode(upload_id, false);
+  const std::string encoded_id = s3_uri_encode(*upload_id, false);
   const auto abort = [&]() {
     Request request;
     request.method = "DELETE";
@@ -453,11 +420,11 @@ Status S3Client::put_in_parts(const S3Location& location, std::uint64_t size,
   finish.headers.push_back("Content-Type: application/xml");
   const auto finished = perform_with_retries(finish);
   // S3 may answer 200 and still report an error in the body.
-  if (!finished.ok() || parse_error_xml(finished.body)) {
+  if (!finished.ok() || parse_s3_error(finished.body)) {
     abort();
     auto error = error_for(finish, finished);
     if (finished.ok()) {
-      const auto xml = parse_error_xml(finished.body);
+      const auto xml = parse_s3_error(finished.body);
       error = Error{ErrorCode::kIo, fmt::format("{}: completing the multipart upload failed: {} {}", to_s3_uri(location),
                                                 xml->code, xml->message)};
     }
@@ -487,33 +454,21 @@ Result<std::vector<S3ObjectInfo>> S3Client::list(const std::string& bucket, cons
       named.key = prefix;
       return error_for(named, response);
     }
-    tinyxml2::XMLDocument doc;
-    const auto* root = doc.Parse(response.body.data(), response.body.size()) == tinyxml2::XML_SUCCESS
-                           ? doc.FirstChildElement("ListBucketResult")
-                           : nullptr;
-    if (root == nullptr) {
+    auto page = parse_s3_list_page(response.body);
+    if (!page) {
       return Error{ErrorCode::kParse, fmt::format("s3://{}/{}: the server's object listing is not a ListBucketResult", bucket, prefix)};
     }
-    for (const auto* item = root->FirstChildElement("Contents"); item != nullptr;
-         item = item->NextSiblingElement("Contents")) {
-      S3ObjectInfo info;
-      if (const auto* key = item->FirstChildElement("Key"); key != nullptr && key->GetText() != nullptr) info.key = key->GetText();
-      if (const auto* size = item->FirstChildElement("Size"); size != nullptr && size->GetText() != nullptr) {
-        info.size = std::strtoull(size->GetText(), nullptr, 10);
-      }
-      if (const auto* etag = item->FirstChildElement("ETag"); etag != nullptr && etag->GetText() != nullptr) {
-        info.etag = unquote(etag->GetText());
-      }
+    for (auto& info : page->objects) {
       objects.push_back(std::move(info));
       if (objects.size() >= limit) return objects;
     }
-    const auto* truncated = root->FirstChildElement("IsTruncated");
-    const auto* next = root->FirstChildElement("NextContinuationToken");
-    if (truncated == nullptr || truncated->GetText() == nullptr || std::string(truncated->GetText()) != "true" ||
-        next == nullptr || next->GetText() == nullptr) {
-      break;
+    if (page->next_token.empty()) break;
+    // A server that hands back the token it was given would list the same page forever.
+    if (page->next_token == token) {
+      return Error{ErrorCode::kParse, fmt::format("s3://{}/{}: the server's listing repeats continuation token \"{}\"; "
+                                                  "stopped after {} objects", bucket, prefix, token, objects.size())};
     }
-    token = next->GetText();
+    token = std::move(page->next_token);
   }
   std::sort(objects.begin(), objects.end(), [](const S3ObjectInfo& a, const S3ObjectInfo& b) { return a.key < b.key; });
   return objects;
@@ -527,7 +482,7 @@ Status S3Client::remove(const S3Location& location) const {
   request.key = location.key;
   const auto response = perform_with_retries(request);
   if (response.curl == CURLE_OK && response.status == 404) {
-    const auto xml = parse_error_xml(response.body);
+    const auto xml = parse_s3_error(response.body);
     if (!xml || xml->code != "NoSuchBucket") return Ok{};
   }
   if (!response.ok()) return error_for(request, response);
