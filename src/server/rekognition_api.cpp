@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "api/custom_labels.hpp"
-#include "core/base64.hpp"
+#include "server/detect_request.hpp"
 #include "storage/storage.hpp"
 
 namespace logoscope::server {
@@ -45,90 +45,26 @@ std::variant<json, AwsError> RekognitionApi::call(const std::string& operation, 
   return AwsError{400, "UnknownOperationException", fmt::format("unknown operation \"{}\"", operation)};
 }
 
-namespace {
-
-// Image.S3Object {Bucket, Name[, Version]}: the object's bytes through the storage layer (the
-// server's AWS settings and credentials; the object cache).
-std::variant<std::string, AwsError> read_s3_object(const json& object) {
-  if (!object.is_object()) {
-    return AwsError{400, "InvalidParameterException", "Image.S3Object must be an object with Bucket and Name"};
-  }
-  const auto bucket = object.find("Bucket");
-  const auto name = object.find("Name");
-  if (bucket == object.end() || !bucket->is_string() || bucket->get<std::string>().empty() || name == object.end() ||
-      !name->is_string() || name->get<std::string>().empty()) {
-    return AwsError{400, "InvalidParameterException", "Image.S3Object needs Bucket and Name (non-empty strings)"};
-  }
-  if (const auto version = object.find("Version"); version != object.end() && !version->is_null()) {
-    return AwsError{400, "InvalidParameterException",
-                    "Image.S3Object.Version is not supported by this server: omit it to read the object's current "
-                    "version"};
-  }
-  const std::string uri = "s3://" + bucket->get<std::string>() + "/" + name->get<std::string>();
-  auto bytes = storage::read_file(uri);
-  if (!bytes) {
-    return AwsError{400, "InvalidS3ObjectException",
-                    "Unable to get object metadata from S3. Check object key, region and/or access permissions. (" +
-                        bytes.error().message + ")"};
-  }
-  return std::move(bytes).value();
-}
-
-}  // namespace
-
 std::variant<json, AwsError> RekognitionApi::detect_custom_labels(const json& request) {
-  const auto arn = request.find("ProjectVersionArn");
-  if (arn == request.end() || !arn->is_string() || arn->get<std::string>().empty()) {
-    return AwsError{400, "InvalidParameterException", "ProjectVersionArn is required (a string)"};
-  }
-  const auto image = request.find("Image");
-  if (image == request.end() || !image->is_object()) {
-    return AwsError{400, "InvalidParameterException", "Image is required (an object with Bytes or S3Object)"};
-  }
-  const bool has_bytes = image->contains("Bytes");
-  const bool has_s3 = image->contains("S3Object");
-  if (has_bytes == has_s3) {
-    return AwsError{400, "InvalidParameterException", "Image must hold exactly one of Bytes and S3Object"};
-  }
-  std::vector<std::uint8_t> image_bytes;
-  if (has_s3) {
-    auto read = read_s3_object((*image)["S3Object"]);
-    if (auto* error = std::get_if<AwsError>(&read)) return *error;
-    const auto& object_bytes = std::get<std::string>(read);
-    image_bytes.assign(object_bytes.begin(), object_bytes.end());
-  } else {
-    const auto& bytes = (*image)["Bytes"];
-    if (!bytes.is_string()) {
-      return AwsError{400, "SerializationException",
-                      fmt::format("Image.Bytes must be a base64 string, not {}", bytes.type_name())};
+  auto read = read_detect_custom_labels(request);
+  if (auto* error = std::get_if<AwsError>(&read)) return *error;
+  auto& detect_request = std::get<DetectCustomLabelsRequest>(read);
+  if (!detect_request.s3_uri.empty()) {
+    // The object's bytes through the storage layer (the server's AWS settings and credentials; the
+    // object cache).
+    auto bytes = storage::read_file(detect_request.s3_uri);
+    if (!bytes) {
+      return AwsError{400, "InvalidS3ObjectException",
+                      "Unable to get object metadata from S3. Check object key, region and/or access permissions. (" +
+                          bytes.error().message + ")"};
     }
-    auto decoded = base64_decode(bytes.get_ref<const std::string&>());
-    if (!decoded) {
-      return AwsError{
-          400, "InvalidImageFormatException",
-          "Request has invalid image format: Image.Bytes is not valid base64: " + decoded.error().message};
+    detect_request.image_bytes.assign(bytes->begin(), bytes->end());
+    if (detect_request.image_bytes.empty()) {
+      return AwsError{400, "InvalidImageFormatException", "Request has invalid image format: the image is empty"};
     }
-    image_bytes = std::move(decoded).value();
   }
-  if (image_bytes.empty()) {
-    return AwsError{400, "InvalidImageFormatException", "Request has invalid image format: the image is empty"};
-  }
-  DetectOptions detect_options;
-  if (const auto min = request.find("MinConfidence"); min != request.end() && !min->is_null()) {
-    if (!min->is_number() || min->get<double>() < 0 || min->get<double>() > 100) {
-      return AwsError{400, "InvalidParameterException",
-                      fmt::format("MinConfidence must be a number from 0 to 100, not {}", min->dump())};
-    }
-    detect_options.min_confidence = min->get<double>();
-  }
-  if (const auto max = request.find("MaxResults"); max != request.end() && !max->is_null()) {
-    if (!max->is_number_integer() || max->get<std::int64_t>() < 0) {
-      return AwsError{400, "InvalidParameterException",
-                      fmt::format("MaxResults must be a whole number ≥ 0, not {}", max->dump())};
-    }
-    detect_options.max_results = max->get<std::size_t>();
-  }
-  auto found = queue_.detect(arn->get<std::string>(), std::move(image_bytes), detect_options);
+  auto found = queue_.detect(detect_request.project_version_arn, std::move(detect_request.image_bytes),
+                             detect_request.options);
   if (auto* error = std::get_if<AwsError>(&found)) return *error;
   return api::to_rekognition_response(std::get<DetectResult>(found));
 }

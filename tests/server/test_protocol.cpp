@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/aws_error.hpp"
+#include "server/detect_request.hpp"
 #include "core/base64.hpp"
 #include "server/metrics.hpp"
 
@@ -39,6 +40,46 @@ TEST(AwsError, DecodeFailuresMapToRekognitionsTypes) {
   EXPECT_EQ(body["Message"], "busy");
   EXPECT_EQ(rest_error_code("InvalidImageFormatException"), "invalid_image_format");
   EXPECT_EQ(rest_error_code("InternalServerError"), "internal_server");
+}
+
+// The request body's checks, before any model or S3 object is touched (fuzz_rekognition_request
+// feeds the same function).
+TEST(DetectRequest, ReadsWhatRekognitionTakesAndRefusesTheRest) {
+  using nlohmann::json;
+  const json good = {{"ProjectVersionArn", "arn:p"}, {"Image", {{"Bytes", "aGk="}}}, {"MinConfidence", 40},
+                     {"MaxResults", 3}};
+  const auto read = read_detect_custom_labels(good);
+  ASSERT_TRUE(std::holds_alternative<DetectCustomLabelsRequest>(read));
+  const auto& request = std::get<DetectCustomLabelsRequest>(read);
+  EXPECT_EQ(request.project_version_arn, "arn:p");
+  EXPECT_EQ(std::string(request.image_bytes.begin(), request.image_bytes.end()), "hi");
+  EXPECT_DOUBLE_EQ(request.options.min_confidence, 40);
+  EXPECT_EQ(request.options.max_results, 3U);
+  const auto s3 = read_detect_custom_labels(
+      json{{"ProjectVersionArn", "arn:p"}, {"Image", {{"S3Object", {{"Bucket", "b"}, {"Name", "k/a.jpg"}}}}}});
+  ASSERT_TRUE(std::holds_alternative<DetectCustomLabelsRequest>(s3));
+  EXPECT_EQ(std::get<DetectCustomLabelsRequest>(s3).s3_uri, "s3://b/k/a.jpg");
+  const std::vector<std::pair<json, std::string>> refused = {
+      {json::object(), "InvalidParameterException"},
+      {{{"ProjectVersionArn", "arn:p"}}, "InvalidParameterException"},
+      {{{"ProjectVersionArn", "arn:p"}, {"Image", {{"Bytes", "aGk="}, {"S3Object", json::object()}}}},
+       "InvalidParameterException"},
+      {{{"ProjectVersionArn", "arn:p"}, {"Image", {{"Bytes", 5}}}}, "SerializationException"},
+      {{{"ProjectVersionArn", "arn:p"}, {"Image", {{"Bytes", "a?=="}}}}, "InvalidImageFormatException"},
+      {{{"ProjectVersionArn", "arn:p"}, {"Image", {{"Bytes", ""}}}}, "InvalidImageFormatException"},
+      {{{"ProjectVersionArn", "arn:p"}, {"Image", {{"Bytes", "aGk="}}}, {"MinConfidence", 101}},
+       "InvalidParameterException"},
+      {{{"ProjectVersionArn", "arn:p"}, {"Image", {{"Bytes", "aGk="}}}, {"MaxResults", -1}},
+       "InvalidParameterException"},
+      {{{"ProjectVersionArn", "arn:p"},
+        {"Image", {{"S3Object", {{"Bucket", "b"}, {"Name", "k"}, {"Version", "v1"}}}}}},
+       "InvalidParameterException"},
+  };
+  for (const auto& [body, type] : refused) {
+    const auto answer = read_detect_custom_labels(body);
+    ASSERT_TRUE(std::holds_alternative<AwsError>(answer)) << body.dump();
+    EXPECT_EQ(std::get<AwsError>(answer).type, type) << body.dump();
+  }
 }
 
 TEST(Metrics, RendersPrometheusText) {
