@@ -17,7 +17,7 @@ CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithD
   -DLOGOSCOPE_BUILD_TESTS=OFF -DLOGOSCOPE_BUILD_BENCH=OFF >/dev/null
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(image manifest coco voc yolo predictions model_info sigv4 base64)
+  targets=(image manifest coco voc yolo predictions model_info sigv4 base64 aws_answers tfjs rekognition_request)
 fi
 cmake --build "$BUILD" -j"$(nproc)" --target fuzz_seed_images "${targets[@]/#/fuzz_}"
 
