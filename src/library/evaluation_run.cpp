@@ -9,6 +9,7 @@
 
 #include "api/custom_labels.hpp"
 #include "core/files.hpp"
+#include "core/json_fields.hpp"
 #include "core/text.hpp"
 #include "core/paths.hpp"
 #include "core/progress.hpp"
@@ -77,10 +78,10 @@ std::optional<report::TrainingCurve> read_training_curve(const std::string& mode
   curve.steps_done = curve.points.back().step;
   curve.train_seconds = curve.points.back().seconds;
   if (info && info->training.is_object()) {
-    curve.steps_done = info->training.value("steps", curve.steps_done);
-    curve.train_seconds = info->training.value("train_seconds", curve.train_seconds);
-    curve.stopped_by = info->training.value("stopped_by", std::string());
-    curve.steps_planned = std::max<std::int64_t>(0, info->training.value("max_steps", std::int64_t{0}));
+    curve.steps_done = field_or(info->training, "steps", curve.steps_done);
+    curve.train_seconds = field_or(info->training, "train_seconds", curve.train_seconds);
+    curve.stopped_by = field_or<std::string>(info->training, "stopped_by", "");
+    curve.steps_planned = std::max<std::int64_t>(0, field_or<std::int64_t>(info->training, "max_steps", 0));
   }
   return curve;
 }
@@ -145,7 +146,7 @@ EvaluationFolder write_evaluation_folder(const eval::Evaluation& evaluation,
   std::int64_t training_images = 0;
   if (info && info->datasets.is_object()) {
     const auto train = info->datasets.value("train", nlohmann::json::object());
-    if (train.is_object()) training_images = train.value("images", std::int64_t{0});
+    if (train.is_object()) training_images = field_or<std::int64_t>(train, "images", 0);
   }
   std::string project = "predictions";
   if (!sources.model.empty()) {

@@ -15,6 +15,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/files.hpp"
+#include "core/json_fields.hpp"
 #include "imageio/image_io.hpp"
 #include "marks/random.hpp"
 #include "marks/svg_raster.hpp"
@@ -69,11 +70,11 @@ Result<std::unordered_map<std::string, IconData>> read_icon_data(const std::stri
   for (const auto& entry : json) {
     if (!entry.is_object() || !entry.contains("slug") || !entry["slug"].is_string()) continue;
     IconData icon;
-    icon.title = entry.value("title", "");
+    icon.title = field_or<std::string>(entry, "title", "");
     if (entry.contains("hex") && entry["hex"].is_string())
       icon.rgb = parse_hex(entry["hex"].get<std::string>());
     if (entry.contains("license") && entry["license"].is_object())
-      icon.licence = entry["license"].value("type", "custom");
+      icon.licence = field_or<std::string>(entry["license"], "type", "custom");
     if (entry.contains("aliases") && entry["aliases"].is_object()) {
       const auto& aliases = entry["aliases"];
       for (const char* key : {"aka", "old"}) {

@@ -1,6 +1,7 @@
 #include "model/model_info.hpp"
 
 #include "core/files.hpp"
+#include "core/json_fields.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -59,7 +60,7 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
   auto fail = [&](const std::string& what) {
     return Error{ErrorCode::kInvalidValue, fmt::format("{}: {}", source, what)};
   };
-  if (!json.is_object() || json.value("format", "") != kModelFormatName) {
+  if (!json.is_object() || field_or<std::string>(json, "format", "") != kModelFormatName) {
     return fail(fmt::format("not a logoscope model (field \"format\" must be \"{}\")", kModelFormatName));
   }
   if (!json.contains("version") || !json["version"].is_number_integer())
@@ -81,7 +82,7 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
       info.thresholds = json.at("thresholds").get<std::vector<float>>();
     }
     const auto& net = json.at("network");
-    info.architecture = net.value("architecture", kResnetFpn);
+    info.architecture = net.value("architecture", kResnetFpn);  // another type: caught below
     if (info.architecture == kResnetFpn) {
       info.widths = net.at("widths").get<std::vector<int>>();
       info.depths = net.at("depths").get<std::vector<int>>();

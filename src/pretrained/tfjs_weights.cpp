@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.hpp"
+#include "core/json_fields.hpp"
 
 namespace fs = std::filesystem;
 
@@ -67,7 +68,7 @@ Result<Entry> parse_entry(const nlohmann::json& spec, const std::string& where) 
     }
     entry.shape.push_back(dim.get<std::int64_t>());
   }
-  const std::string dtype = spec.value("dtype", "");
+  const std::string dtype = field_or<std::string>(spec, "dtype", "");
   if (dtype == "float32") {
     entry.storage = Storage::kFloat32;
   } else if (dtype == "int32") {
@@ -83,7 +84,7 @@ Result<Entry> parse_entry(const nlohmann::json& spec, const std::string& where) 
   if (spec.contains("quantization")) {
     const auto& quant = spec["quantization"];
     if (!quant.is_object()) return Error{ErrorCode::kInvalidValue, fmt::format("{}: field \"quantization\" is not an object", at)};
-    const std::string qtype = quant.value("dtype", "");
+    const std::string qtype = field_or<std::string>(quant, "dtype", "");
     if (qtype == "float16") {
       if (!entry.is_float) {
         return Error{ErrorCode::kUnsupportedFormat, fmt::format("{}: float16 quantization of a {} tensor", at, dtype)};
@@ -212,7 +213,7 @@ Result<TfjsWeights> TfjsWeights::parse(const std::string& json_text, const std::
   }
   TfjsWeights weights;
   weights.source_ = source;
-  weights.format_ = json.value("format", "");
+  weights.format_ = field_or<std::string>(json, "format", "");
   std::unordered_set<std::string> names;
   std::size_t shard_index = 0;
   for (const auto& group : json["weightsManifest"]) {

@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include "core/files.hpp"
+#include "core/json_fields.hpp"
 #include "core/hash.hpp"
 #include "core/paths.hpp"
 #include "core/thread_pool.hpp"
@@ -198,10 +199,10 @@ Result<TrainConfig> resumed_config(const TrainConfig& requested, const std::stri
     }
     return config;
   }
-  if (config.architecture.empty()) config.architecture = network.value("architecture", std::string());
-  if (config.base_model.empty()) config.base_model = network.value("base_model", std::string());
-  if (config.freeze == 0) config.freeze = network.value("freeze", 0);
-  if (config.trunk_lr_scale < 0) config.trunk_lr_scale = network.value("trunk_lr_scale", -1.0);
+  if (config.architecture.empty()) config.architecture = field_or<std::string>(network, "architecture", "");
+  if (config.base_model.empty()) config.base_model = field_or<std::string>(network, "base_model", "");
+  if (config.freeze == 0) config.freeze = field_or(network, "freeze", 0);
+  if (config.trunk_lr_scale < 0) config.trunk_lr_scale = field_or(network, "trunk_lr_scale", -1.0);
   return config;
 }
 
@@ -284,9 +285,9 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
                                "training started from",
                                model_dir, info.architecture, error.what_without_backtrace())};
     }
-    step = state.value("step", 0);
-    elapsed_before = state.value("elapsed_s", 0.0);
-    best_ap = state.value("best_val_ap50", -1.0);
+    step = field_or<std::int64_t>(state, "step", 0);
+    elapsed_before = field_or(state, "elapsed_s", 0.0);
+    best_ap = field_or(state, "best_val_ap50", -1.0);
     spdlog::info("resuming at step {} ({:.0f} s already trained)", step, elapsed_before);
   }
 

@@ -119,6 +119,12 @@ TEST(TfjsWeights, BadInputsAreNamedErrors) {
        "", ErrorCode::kInvalidValue, "tensor \"n\""},
       {"no manifest", R"({"format": "graph-model"})", "", ErrorCode::kInvalidValue, "weightsManifest"},
       {"not JSON", "{nope", "", ErrorCode::kParse, "not valid JSON"},
+      // nlohmann's value(key, default) threw on a field of another type; these are plain errors.
+      {"dtype not a string", R"({"weightsManifest": [{"paths": ["a.bin"], "weights": [{"name": "c", "shape": [1], "dtype": 7}]}]})",
+       "1234", ErrorCode::kUnsupportedFormat, "dtype \"\""},
+      {"quantization dtype not a string",
+       R"({"weightsManifest": [{"paths": ["a.bin"], "weights": [{"name": "q", "shape": [1], "dtype": "float32", "quantization": {"dtype": []}}]}]})",
+       "1", ErrorCode::kUnsupportedFormat, "tensor \"q\""},
       {"duplicate tensor",
        R"({"weightsManifest": [{"paths": ["a.bin"], "weights": [{"name": "d", "shape": [1], "dtype": "float32"}, {"name": "d", "shape": [1], "dtype": "float32"}]}]})",
        "12345678", ErrorCode::kInvalidValue, "appears twice"},
