@@ -52,6 +52,10 @@ struct TrainOptions {
   /// Cap on wall-clock training time, seconds; <= 0: none. When it ends training before the step
   /// count, TrainSummary::stopped_by is "time_budget" (and the model is likely less accurate).
   double time_budget_s = 0;
+  /// Polled between steps (on the training thread); when it returns true, training ends there as
+  /// if its length were reached: the best weights so far are kept, the test set is scored and the
+  /// model folder written, with TrainSummary::stopped_by "stopped". Empty: never.
+  std::function<bool()> stop_requested;
   /// Training steps (batches); 0: the default for the data (400 for one label and up to 20
   /// photos, growing with the photos, at most 4000), unless `epochs` is set.
   std::int64_t steps = 0;
@@ -108,7 +112,7 @@ struct TrainSummary {
   std::int64_t steps = 0;          ///< steps trained
   std::int64_t planned_steps = 0;  ///< the step count the run was to reach
   /// Why training ended: "steps" / "epochs" (the planned length), "time_budget" (the cap cut it
-  /// short), "early_stop" (validation stopped improving).
+  /// short), "early_stop" (validation stopped improving), "stopped" (stop_requested said so).
   std::string stopped_by;
   std::int64_t images_seen = 0;
   double train_seconds = 0;

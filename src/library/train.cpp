@@ -224,6 +224,7 @@ Result<TrainSummary> train_into_folder(const TrainOptions& options,
 
   train::TrainConfig config;
   config.time_budget_s = options.time_budget_s;
+  config.stop_requested = options.stop_requested;
   config.epochs = options.epochs;
   config.max_steps = options.steps > 0 || options.epochs > 0 ? options.steps : train::kRecipeSteps;
   config.batch_size = options.batch_size;

@@ -394,6 +394,11 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
       stopped_by = max_steps > 0 && step >= max_steps ? (steps_from == "epochs" ? "epochs" : "steps") : "time_budget";
       break;
     }
+    if (config.stop_requested && config.stop_requested()) {
+      spdlog::info("stopping at step {}, as asked; the model keeps the best weights so far", step);
+      stopped_by = "stopped";
+      break;
+    }
     const double warm = std::min(1.0, static_cast<double>(step + 1) / warmup_steps);
     const double lr = config.learning_rate * warm * (0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * std::min(fraction, 1.0))));
     auto& groups = optimiser.adam->param_groups();

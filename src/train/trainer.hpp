@@ -56,6 +56,7 @@ struct TrainConfig {
   /// With a step count, training ends at whichever comes first, and the learning-rate schedule
   /// follows whichever is further along, so a capped run still ends annealed.
   double time_budget_s = 0;
+  std::function<bool()> stop_requested;  ///< polled between steps; true ends training (stopped_by "stopped")
   /// > 0: this many steps; kRecipeSteps: recipe_steps for the data; 0: epochs or the time budget.
   std::int64_t max_steps = 0;
   int epochs = 0;               ///< > 0 (and max_steps 0): this many passes worth of samples
@@ -107,7 +108,7 @@ struct TrainInputs {
 struct TrainSummary {
   std::int64_t steps = 0;
   std::int64_t planned_steps = 0;  ///< the step count the run was to reach; 0 for a time budget alone
-  std::string stopped_by;          ///< "steps", "epochs", "time_budget" or "early_stop"
+  std::string stopped_by;          ///< "steps", "epochs", "time_budget", "early_stop" or "stopped"
   std::int64_t images_seen = 0;
   double train_seconds = 0;
   double images_per_second = 0;

@@ -79,9 +79,18 @@ Result<std::string> TrainingJob::start(const JobOptions& options) {
   if (thread_.joinable()) thread_.join();
   model_ = project_.next_model_name();
   running_ = true;
+  stop_ = false;
   std::error_code ec;
   std::filesystem::create_directories(project_.models_dir() / model_, ec);  // reserves the name
   thread_ = std::thread([this, model = model_, options] { run(model, options); });
+  return model_;
+}
+
+Result<std::string> TrainingJob::stop() {
+  std::lock_guard lock(mutex_);
+  if (!running_) return Error{ErrorCode::kInvalidArgument, "no training is running"};
+  stop_ = true;
+  spdlog::info("training {}: stop asked; it ends after its current step", model_);
   return model_;
 }
 
@@ -141,6 +150,7 @@ void TrainingJob::run_unchecked(const std::string& model, const JobOptions& opti
   train.overwrite = true;  // the folder was reserved empty by start()
   train.time_budget_s = options.time_budget_s;
   train.steps = options.steps;
+  train.stop_requested = [this] { return stop_.load(); };
   auto trained = train_model(train, [&](const TrainProgress& p) {
     const Span span = phase_span(p.phase);
     double inside = p.total > 0 ? static_cast<double>(p.done) / static_cast<double>(p.total) : 0;
@@ -172,6 +182,7 @@ void TrainingJob::run_unchecked(const std::string& model, const JobOptions& opti
                    {"f1", scores->mean_f1},
                    {"map50", scores->map50},
                    {"steps", trained->steps},
+                   {"stopped_by", trained->stopped_by},
                    {"seconds", std::round(seconds)},
                    {"note", note},
                    {"report", fmt::format("/project/models/{}/evaluation/report.html", model)}});

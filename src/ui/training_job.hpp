@@ -3,7 +3,7 @@
 // models/vN/evaluation/), and publish progress as events for the browser (server-sent events).
 //
 // Events: "progress" {model, phase, fraction 0–1 of the whole job, status, eta_s}, then "done"
-// {model, f1, map50, report} or "failed" {model, message}. Only the latest event is kept: a
+// {model, f1, map50, steps, stopped_by, report} or "failed" {model, message}. Only the latest event is kept: a
 // watcher that falls behind skips to it (progress is a state, not a log).
 //
 // When the test set has no labeled image, a seeded 20 % of train's labeled images moves to it
@@ -12,6 +12,7 @@
 // Thread safety: every member may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -51,6 +52,11 @@ class TrainingJob {
   /// training runs already or when fewer than 2 images are labeled (the message says what to do).
   Result<std::string> start(const JobOptions& options);
 
+  /// Asks the running training to stop after its current step; it then keeps the best weights so
+  /// far, is evaluated and ends with "done" as usual (stopped_by "stopped"). Returns the model's
+  /// name. Errors: kInvalidArgument when no training runs.
+  Result<std::string> stop();
+
   /// The latest event after `after` (a sequence number), waiting up to `timeout`; nullopt when
   /// none came.
   std::optional<JobEvent> wait_after(std::uint64_t after, std::chrono::milliseconds timeout) const;
@@ -71,6 +77,7 @@ class TrainingJob {
   mutable std::condition_variable changed_;
   JobEvent latest_;
   bool running_ = false;
+  std::atomic<bool> stop_{false};
   std::string model_;
   std::thread thread_;
 };

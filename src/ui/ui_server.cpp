@@ -791,6 +791,13 @@ struct UiServer::Impl {
     answer_json(response, {{"model", *model}}, 202);
   }
 
+  // Training ends after its current step and keeps what it learnt; the "done" event follows.
+  void post_train_stop(httplib::Response& response) {
+    auto model = job.stop();
+    if (!model) return answer_error(response, 409, "not_running", model.error().message);
+    answer_json(response, {{"model", *model}, {"stopping", true}}, 202);
+  }
+
   void get_events(httplib::Response& response) {
     if (++streams > kMaxEventStreams) {
       --streams;
@@ -902,6 +909,7 @@ struct UiServer::Impl {
     http.Get("/api/review", guarded([this](const auto&, auto& response) { get_review(response); }));
     http.Post("/api/train",
               guarded([this](const auto& request, auto& response) { post_train(request, response); }));
+    http.Post("/api/train/stop", guarded([this](const auto&, auto& response) { post_train_stop(response); }));
     http.Get("/api/train/events", guarded([this](const auto&, auto& response) { get_events(response); }));
     http.Post(R"(/api/models/([A-Za-z0-9_-]+)/serve)",
               guarded([this](const auto& request, auto& response) { post_serve(request, response); }));

@@ -3,6 +3,8 @@
 // says so, and model.json says what ended it.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "model/model_info.hpp"
@@ -103,6 +105,32 @@ TEST_F(TrainerProgress, ATimeCapCutsTheStepCountShortAndSaysHowFarItGot) {
   EXPECT_EQ(info.training["stopped_by"], "time_budget");
   EXPECT_EQ(info.training["max_steps"], 100000);
   EXPECT_EQ(info.training["steps"], summary->steps);
+}
+
+// The UI's Stop: asked between steps, training ends there and still writes a whole model (best
+// weights so far, thresholds, model.json saying why it ended and where its time went).
+TEST_F(TrainerProgress, AStopRequestEndsTrainingWithAWholeModel) {
+  Seen seen;
+  TrainConfig config = quick(seen);
+  config.max_steps = 100000;
+  config.patience = 1000;
+  int polls = 0;
+  config.stop_requested = [&polls] { return ++polls > 12; };
+  const std::string model_dir = dir_.file("model-stopped");
+  const auto summary = train_detector(inputs_, config, model_dir);
+  ASSERT_TRUE(summary) << summary.error().message;
+  EXPECT_EQ(summary->stopped_by, "stopped");
+  EXPECT_EQ(summary->steps, 12);
+  const auto info = value_or_throw(model::read_model_info(model_dir));
+  EXPECT_EQ(info.training["stopped_by"], "stopped");
+  EXPECT_EQ(info.training["steps"], 12);
+  const auto& split = info.training["time_split_s"];
+  ASSERT_TRUE(split.is_object()) << info.training.dump();
+  EXPECT_GT(split["network_steps"].get<double>(), 0);
+  EXPECT_GE(split["waiting_for_batches"].get<double>(), 0);
+  EXPECT_LE(split["network_steps"].get<double>() + split["waiting_for_batches"].get<double>(),
+            info.training["train_seconds"].get<double>() + 1e-6);
+  EXPECT_TRUE(std::filesystem::exists(model_dir + "/weights.pt"));
 }
 
 TEST_F(TrainerProgress, TheRecipeTrainsItsStepCountForTheData) {

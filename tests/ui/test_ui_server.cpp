@@ -214,6 +214,9 @@ TEST(UiServer, SaysWhatToDoWhileNoModelIsServed) {
   auto train = http.Post("/api/train", R"({"time_budget_s": 30})", "application/json");
   EXPECT_EQ(train->status, 400);
   EXPECT_THAT(json::parse(train->body)["message"].get<std::string>(), HasSubstr("label at least 2 images"));
+  auto stop = http.Post("/api/train/stop", "", "application/json");
+  EXPECT_EQ(stop->status, 409);
+  EXPECT_THAT(json::parse(stop->body)["message"].get<std::string>(), HasSubstr("no training is running"));
   EXPECT_EQ(json::parse(http.Get("/api/review")->body)["items"].size(), 0u);
   EXPECT_EQ(http.Post("/api/models/v9/serve", "", "application/json")->status, 404);
 }

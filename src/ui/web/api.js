@@ -79,6 +79,7 @@ export const api = {
   suggest: (ref) => request('GET', `/api/suggest?ref=${enc(ref)}`),
   review: () => request('GET', '/api/review'),
   train: (seconds) => request('POST', '/api/train', { json: { time_budget_s: seconds } }),
+  stopTraining: () => request('POST', '/api/train/stop'),
   serve: (name) => request('POST', `/api/models/${enc(name)}/serve`),
   tryImage: (file) =>
     request('POST', `/api/try?name=${enc(file.name || 'upload')}`, { body: file, headers: { 'Content-Type': file.type || 'application/octet-stream' } }),

@@ -20,6 +20,9 @@ export function projectView(root) {
 
   const budget = h('input', { type: 'number', min: '5', step: '5', value: '60', id: 'time-budget', 'data-testid': 'time-budget' });
   const trainButton = h('button', { class: 'primary', 'data-testid': 'train-button', onclick: startTraining }, 'Train');
+  // Ends the training after its current step; the model keeps what it learnt and is evaluated.
+  const stopButton = h('button', { 'data-testid': 'stop-button', hidden: true, onclick: stopTraining },
+    'Stop and keep the model');
   const trainMessages = h('div', { class: 'messages' });
   const progress = progressBox();
 
@@ -30,7 +33,7 @@ export function projectView(root) {
     reviewEntry,
     h('section', { class: 'panel' }, h('h2', {}, 'Train a model'),
       h('div', { class: 'row' },
-        h('label', { for: 'time-budget' }, 'Time budget (seconds)'), budget, trainButton),
+        h('label', { for: 'time-budget' }, 'Time budget (seconds)'), budget, trainButton, stopButton),
       trainMessages, progress.el),
     h('section', { class: 'panel' }, h('h2', {}, 'Model versions'), models),
   );
@@ -49,7 +52,7 @@ export function projectView(root) {
     renderDatasets();
     renderModels();
     const training = project.training;
-    trainButton.disabled = Boolean(training && training.state === 'running');
+    showRunning(Boolean(training && training.state === 'running'));
     refreshReview();
   }
 
@@ -119,6 +122,22 @@ export function projectView(root) {
     }
   }
 
+  function showRunning(running) {
+    trainButton.disabled = running;
+    stopButton.hidden = !running;
+    if (!running) stopButton.disabled = false;
+  }
+
+  async function stopTraining() {
+    stopButton.disabled = true;
+    try {
+      await api.stopTraining();
+    } catch (e) {
+      stopButton.disabled = false;
+      setChildren(trainMessages, message(e.message, 'error'));
+    }
+  }
+
   async function startTraining() {
     trainMessages.replaceChildren();
     const seconds = Number(budget.value);
@@ -129,11 +148,12 @@ export function projectView(root) {
     trainButton.disabled = true;
     try {
       const answer = await api.train(seconds);
+      showRunning(true);
       awaited = answer.model;
       progress.start(answer.model);
       refresh();
     } catch (e) {
-      trainButton.disabled = false;
+      showRunning(false);
       setChildren(trainMessages, message(e.message, 'error'));
     }
   }
@@ -152,14 +172,15 @@ export function projectView(root) {
       if (kind === 'progress') {
         const isNew = progress.model() !== data.model;
         progress.update(data);
+        showRunning(true);
         if (isNew) refresh();
       } else if (kind === 'done') {
         progress.done(data);
-        trainButton.disabled = false;
+        showRunning(false);
         refresh();
       } else {
         progress.failed(data);
-        trainButton.disabled = false;
+        showRunning(false);
         refresh();
       }
     };
@@ -233,7 +254,8 @@ function progressBox() {
       status.textContent = '';
       set('done', 1);
       setChildren(result, h('div', { class: 'message ok', 'data-testid': 'progress-done', 'data-model': d.model },
-        `Done: model ${d.model}, F1 ${formatNumber(d.f1)}, mAP50 ${formatNumber(d.map50)}. `,
+        `Done: model ${d.model}, F1 ${formatNumber(d.f1)}, mAP50 ${formatNumber(d.map50)}`,
+        d.stopped_by === 'stopped' ? ` (stopped at step ${d.steps}, as asked). ` : '. ',
         d.report ? h('a', { href: projectFileUrl(d.report), target: '_blank', rel: 'noopener', 'data-testid': 'eval-link' }, 'Open the evaluation report') : ''));
     },
     failed(d) {
