@@ -69,14 +69,15 @@ Result<S3Credentials> credentials_from_json(const Json& json, const char* key_fi
   return credentials;
 }
 
-// The SSO portal's "expiration": milliseconds since 1970, up to the year 9999.
+// The SSO portal's "expiration": milliseconds since 1970. Later than 2200 reads as 2200, as in
+// parse_aws_time (the nanosecond clock ends in 2262).
 std::optional<Clock::time_point> sso_expiration(const Json& value) {
-  constexpr double kLast = 253402300799000.0;  // 9999-12-31T23:59:59Z
+  constexpr double kLast = 7258118400000.0;  // 2200-01-01T00:00:00Z
   if (!value.is_number()) return std::nullopt;
   const double ms = value.get<double>();
-  if (!(ms >= 0 && ms <= kLast)) return std::nullopt;
+  if (!(ms >= 0)) return std::nullopt;
   return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
-      std::chrono::milliseconds(static_cast<std::int64_t>(ms))));
+      std::chrono::milliseconds(static_cast<std::int64_t>(std::min(ms, kLast)))));
 }
 
 }  // namespace
@@ -212,6 +213,15 @@ std::optional<Clock::time_point> parse_aws_time(std::string_view view) {
   if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 ||
       minute > 59 || second < 0 || second > 60) {
     return std::nullopt;
+  }
+  // The clock counts nanoseconds and ends in 2262: a later time ("9999-12-31", written to mean
+  // never) reads as the start of 2200, far beyond any credentials' life.
+  constexpr int kLastYear = 2200;
+  if (year >= kLastYear) {
+    year = kLastYear;
+    month = day = 1;
+    hour = minute = second = 0;
+    offset_s = 0;
   }
   std::tm utc{};
   utc.tm_year = year - 1900;

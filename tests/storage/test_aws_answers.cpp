@@ -35,6 +35,11 @@ TEST(AwsAnswers, ReadsAwsTimesAsTheCliWritesThem) {
   EXPECT_FALSE(parse_aws_time("2024-06-01T12:00:00+ab:cd"));
   EXPECT_FALSE(parse_aws_time("2024-06-01T12:00:00+99:00"));
   EXPECT_FALSE(parse_aws_time(std::string("2024-06-01T12:00:00Z\0junk", 25)));
+  // Found by fuzz_aws_answers: year 4048 overflowed the nanosecond clock. Far-future times read as 2200.
+  const auto far = parse_aws_time("4048-06-01T12:00:00Z");
+  ASSERT_TRUE(far);
+  EXPECT_EQ(far, parse_aws_time("9999-12-31T23:59:59+05:00"));
+  EXPECT_EQ(Clock::to_time_t(*far), 7258118400);  // 2200-01-01T00:00:00Z
 }
 
 TEST(AwsAnswers, S3ListPagesAndTheirContinuation) {
@@ -112,7 +117,7 @@ TEST(AwsAnswers, CredentialJsonNamesWhatIsMissing) {
 }
 
 // The SSO portal's expiration is milliseconds; a float beyond int64 (or a value whose nanoseconds
-// overflow the clock) was converted unchecked.
+// overflow the clock) was converted unchecked. Beyond 2200 it reads as 2200; negative is an error.
 TEST(AwsAnswers, SsoExpirationInMillisecondsWithinRange) {
   const auto good = parse_credentials_answer(
       R"({"roleCredentials": {"accessKeyId": "K", "secretAccessKey": "S", "sessionToken": "T",
@@ -121,7 +126,14 @@ TEST(AwsAnswers, SsoExpirationInMillisecondsWithinRange) {
   ASSERT_TRUE(good) << good.error().message;
   ASSERT_TRUE(good->expiration);
   EXPECT_EQ(Clock::to_time_t(*good->expiration), 1717243200);
-  for (const char* expiration : {"1e300", "-5", "9223372036854775807", "\"soon\""}) {
+  for (const char* huge : {"1e300", "9223372036854775807", "18446744073709551615"}) {
+    const auto far = parse_credentials_answer(
+        std::string(R"({"roleCredentials": {"accessKeyId": "K", "secretAccessKey": "S", "expiration": )") + huge + "}}",
+        CredentialAnswer::kSsoPortal, "sso");
+    ASSERT_TRUE(far) << huge;
+    EXPECT_EQ(Clock::to_time_t(*far->expiration), 7258118400) << huge;  // 2200-01-01
+  }
+  for (const char* expiration : {"-5", "-1e300", "\"soon\"", "true"}) {
     const auto bad = parse_credentials_answer(
         std::string(R"({"roleCredentials": {"accessKeyId": "K", "secretAccessKey": "S", "expiration": )") +
             expiration + "}}",
