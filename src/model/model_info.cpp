@@ -1,17 +1,19 @@
 #include "model/model_info.hpp"
 
-#include "core/files.hpp"
-#include "core/json_fields.hpp"
-
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include <sys/stat.h>
 
 #include <fmt/format.h>
 
+#include "core/files.hpp"
+#include "core/json_fields.hpp"
 #include "storage/storage.hpp"
 
 namespace fs = std::filesystem;
@@ -28,6 +30,37 @@ std::vector<double> confidences(const std::vector<float>& thresholds) {
   std::vector<double> out;
   for (const float threshold : thresholds) out.push_back(std::round(threshold * 10000.0) / 100.0);
   return out;
+}
+
+// Numbers read with their range checked: nlohmann converts 3.5e118 to int (or 1e300 to float)
+// unchecked, which is undefined. A bad value throws std::invalid_argument naming the field,
+// which model_info_from_json reports as a malformed field.
+int whole_number(const nlohmann::json& value, const std::string& field) {
+  const bool fits = value.is_number_unsigned()  ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT_MAX)
+                    : value.is_number_integer() ? value.get<std::int64_t>() >= INT_MIN && value.get<std::int64_t>() <= INT_MAX
+                                                : false;
+  if (!fits) throw std::invalid_argument(fmt::format("{} must be a whole number, not {}", field, value.dump()));
+  return value.get<int>();
+}
+
+std::vector<int> whole_numbers(const nlohmann::json& value, const std::string& field) {
+  if (!value.is_array()) throw std::invalid_argument(fmt::format("{} must be a list of whole numbers", field));
+  std::vector<int> numbers;
+  for (const auto& item : value) numbers.push_back(whole_number(item, field));
+  return numbers;
+}
+
+// Confidences (0–100) or, in version 1 files, scores (0–1), as scores.
+std::vector<float> thresholds_from(const nlohmann::json& value, const std::string& field, double scale) {
+  if (!value.is_array()) throw std::invalid_argument(fmt::format("{} must be a list of numbers", field));
+  std::vector<float> thresholds;
+  for (const auto& item : value) {
+    if (!item.is_number() || !(item.get<double>() >= 0 && item.get<double>() <= scale)) {
+      throw std::invalid_argument(fmt::format("{} holds {}: each must be a number from 0 to {}", field, item.dump(), scale));
+    }
+    thresholds.push_back(static_cast<float>(item.get<double>() / scale));
+  }
+  return thresholds;
 }
 
 nlohmann::json network_to_json(const ModelInfo& info) {
@@ -66,7 +99,10 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
   if (!json.contains("version") || !json["version"].is_number_integer())
     return fail("field \"version\" is missing");
   ModelInfo info;
-  info.version = json["version"].get<int>();
+  const auto& version = json["version"];
+  info.version = version.is_number_unsigned()
+                     ? static_cast<int>(std::min<std::uint64_t>(version.get<std::uint64_t>(), INT_MAX))
+                     : static_cast<int>(std::clamp<std::int64_t>(version.get<std::int64_t>(), INT_MIN, INT_MAX));
   if (info.version > kModelFormatVersion || info.version < 1) {
     return fail(
         fmt::format("model format version {} is not supported by this logoscope (it reads version {}); "
@@ -76,25 +112,24 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
   try {
     info.labels = json.at("labels").get<std::vector<std::string>>();
     if (info.version >= 2) {
-      info.thresholds = json.at("min_confidence").get<std::vector<float>>();
-      for (auto& threshold : info.thresholds) threshold /= 100.0F;
+      info.thresholds = thresholds_from(json.at("min_confidence"), "min_confidence", 100.0);
     } else {
-      info.thresholds = json.at("thresholds").get<std::vector<float>>();
+      info.thresholds = thresholds_from(json.at("thresholds"), "thresholds", 1.0);
     }
     const auto& net = json.at("network");
     info.architecture = net.value("architecture", kResnetFpn);  // another type: caught below
     if (info.architecture == kResnetFpn) {
-      info.widths = net.at("widths").get<std::vector<int>>();
-      info.depths = net.at("depths").get<std::vector<int>>();
-      info.neck_width = net.at("neck_width").get<int>();
-      info.head_convs = net.at("head_convs").get<int>();
+      info.widths = whole_numbers(net.at("widths"), "network.widths");
+      info.depths = whole_numbers(net.at("depths"), "network.depths");
+      info.neck_width = whole_number(net.at("neck_width"), "network.neck_width");
+      info.head_convs = whole_number(net.at("head_convs"), "network.head_convs");
     } else if (info.architecture != kNanoDet) {
       return fail(fmt::format("network.architecture \"{}\" is not one this logoscope knows ({}, {}); upgrade logoscope",
                               info.architecture, kResnetFpn, kNanoDet));
     }
-    info.strides = net.at("strides").get<std::vector<int>>();
-    info.train_size = json.at("input").at("train_size").get<int>();
-    info.infer_long_side = json.at("input").at("infer_long_side").get<int>();
+    info.strides = whole_numbers(net.at("strides"), "network.strides");
+    info.train_size = whole_number(json.at("input").at("train_size"), "input.train_size");
+    info.infer_long_side = whole_number(json.at("input").at("infer_long_side"), "input.infer_long_side");
     info.nms_iou = json.at("nms").at("iou").get<double>();
     info.nms_containment = json.at("nms").at("containment").get<double>();
     info.training = json.value("training", nlohmann::json::object());
@@ -103,6 +138,8 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
     info.quantization = json.value("quantization", nlohmann::json::object());
     if (!info.quantization.is_object()) return fail("field \"quantization\" must be an object");
   } catch (const nlohmann::json::exception& error) {
+    return fail(fmt::format("malformed field: {}", error.what()));
+  } catch (const std::invalid_argument& error) {
     return fail(fmt::format("malformed field: {}", error.what()));
   }
   if (info.labels.empty()) return fail("field \"labels\" is empty");

@@ -46,6 +46,25 @@ TEST(ModelInfo, FieldsOfTheWrongTypeAreNamedErrors) {
   json["min_confidence"] = "high";
   EXPECT_FALSE(model_info_from_json(json, "m/model.json"));
   EXPECT_FALSE(model_info_from_json(nlohmann::json::array(), "m/model.json"));
+
+  // Found by fuzz/fuzz_model_info (regression-huge-size.json): numbers beyond int's or float's range
+  // were converted unchecked (undefined behaviour); now each is a malformed field named.
+  for (const auto& [pointer, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"/input/train_size", 3.55556e118},
+           {"/input/infer_long_side", 1e10},
+           {"/input/infer_long_side", 512.5},
+           {"/network/strides", nlohmann::json::array({8, 16, 1e300})},
+           {"/min_confidence", nlohmann::json::array({1e300})},
+           {"/min_confidence", nlohmann::json::array({-1})}}) {
+    json = model_info_to_json(small_info());
+    json[nlohmann::json::json_pointer(pointer)] = value;
+    const auto read = model_info_from_json(json, "m/model.json");
+    ASSERT_FALSE(read) << pointer << " = " << value.dump();
+    EXPECT_NE(read.error().message.find("malformed field"), std::string::npos) << read.error().message;
+  }
+  json = model_info_to_json(small_info());
+  json["version"] = 18446744073709551615ULL;
+  EXPECT_NE(model_info_from_json(json, "m/model.json").error().message.find("not supported"), std::string::npos);
 }
 
 }  // namespace
