@@ -200,32 +200,6 @@ std::vector<Detection> as_detections(const DetectResult& result) {
   return detections;
 }
 
-// A file written under a temporary sibling name and renamed over `target` by keep(); removed
-// when the run ends without keep() (an error), and left under its temporary name by a kill.
-class PartialFile {
- public:
-  explicit PartialFile(std::string target) : target_(std::move(target)), path_(temp_path_for(target_)) {}
-  ~PartialFile() {
-    std::error_code ignored;
-    if (!kept_) fs::remove(path_, ignored);
-  }
-  PartialFile(const PartialFile&) = delete;
-  PartialFile& operator=(const PartialFile&) = delete;
-  [[nodiscard]] const std::string& path() const { return path_; }
-  Status keep() {
-    std::error_code ec;
-    fs::rename(path_, target_, ec);
-    if (ec) return Error{ErrorCode::kIo, fmt::format("{}: cannot replace it with the results: {}", target_, ec.message())};
-    kept_ = true;
-    return Ok{};
-  }
-
- private:
-  std::string target_;
-  std::string path_;
-  bool kept_ = false;
-};
-
 // A folder removed when the run ends, however it ends (the quick model of --reference).
 class TemporaryFolder {
  public:

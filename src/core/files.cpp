@@ -38,6 +38,26 @@ std::string temp_path_for(const std::string& target) {
   return target + ".logoscope-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
 }
 
+PartialFile::PartialFile(std::string target, bool keep_extension) : target_(std::move(target)) {
+  const fs::path as_path(target_);
+  path_ = keep_extension && as_path.has_extension()
+              ? temp_path_for((as_path.parent_path() / as_path.stem()).string()) + as_path.extension().string()
+              : temp_path_for(target_);
+}
+
+PartialFile::~PartialFile() {
+  std::error_code ignored;
+  if (!kept_) fs::remove(path_, ignored);
+}
+
+Status PartialFile::keep() {
+  std::error_code ec;
+  fs::rename(path_, target_, ec);
+  if (ec) return Error{ErrorCode::kIo, target_ + ": cannot replace it with the results: " + ec.message()};
+  kept_ = true;
+  return Ok{};
+}
+
 Status write_file_atomically(const std::string& path, std::string_view content) {
   std::error_code ec;
   const fs::path parent = fs::path(path).parent_path();

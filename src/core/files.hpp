@@ -21,6 +21,27 @@ Result<std::string> read_text_file(const std::string& path);
 /// A fresh sibling name for a temporary file next to `target` (same folder, so rename is atomic).
 std::string temp_path_for(const std::string& target);
 
+/// A file written under a temporary sibling name (`path()`) and renamed over `target` by keep();
+/// removed when it goes out of scope without keep() (an error), and left under its temporary name
+/// by a kill, so that `target` is always absent, the previous file, or whole. `keep_extension`:
+/// the temporary name ends with target's extension (for writers that pick a format by it).
+class PartialFile {
+ public:
+  explicit PartialFile(std::string target, bool keep_extension = false);
+  ~PartialFile();
+  PartialFile(const PartialFile&) = delete;
+  PartialFile& operator=(const PartialFile&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] const std::string& target() const { return target_; }
+  /// Renames path() over target. Errors: kIo naming the target.
+  Status keep();
+
+ private:
+  std::string target_;
+  std::string path_;
+  bool kept_ = false;
+};
+
 /// Creates the parent folders, writes `content` to a temporary sibling and renames it over `path`,
 /// so readers see the old file or the new one, never half of one. Errors: kIo naming the path.
 Status write_file_atomically(const std::string& path, std::string_view content);

@@ -225,12 +225,16 @@ Result<AnalysisSummary> analyse_video(const FrameDetector& detector, const std::
   tracker.set_high_scores(high);
   ExposureCounter exposure(labels, interval_s);
 
-  std::ofstream jsonl((fs::path(out_dir) / "detections.jsonl").string(), std::ios::trunc);
+  // Written under temporary names and renamed when the video is done (summary.json last): a run
+  // killed midway leaves no detections.jsonl or annotated.mp4 that looks whole.
+  PartialFile jsonl_file((fs::path(out_dir) / "detections.jsonl").string());
+  std::ofstream jsonl(jsonl_file.path(), std::ios::trunc);
   if (!jsonl) return Error{ErrorCode::kIo, fmt::format("{}/detections.jsonl: cannot write", out_dir)};
-  cv::VideoWriter annotated;
   const std::string annotated_path = (fs::path(out_dir) / "annotated.mp4").string();
+  PartialFile annotated_file(annotated_path, true);
+  cv::VideoWriter annotated;  // closed before annotated_file removes an unkept file
   if (options.annotated_video) {
-    annotated.open(annotated_path, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps,
+    annotated.open(annotated_file.path(), cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps,
                    {summary.video.width, summary.video.height});
     if (!annotated.isOpened()) return Error{ErrorCode::kIo, fmt::format("{}: cannot write", annotated_path)};
   }
@@ -314,9 +318,13 @@ Result<AnalysisSummary> analyse_video(const FrameDetector& detector, const std::
   take_finished();
   summary.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
   summary.exposure = exposure.report(summary.video_s);
-  jsonl.flush();
+  jsonl.close();
   if (!jsonl) return Error{ErrorCode::kIo, fmt::format("{}/detections.jsonl: write failed", out_dir)};
-  if (annotated.isOpened()) annotated.release();
+  if (auto kept = jsonl_file.keep(); !kept) return kept.error();
+  if (annotated.isOpened()) {
+    annotated.release();
+    if (auto kept = annotated_file.keep(); !kept) return kept.error();
+  }
 
   if (auto written = write_file_atomically((fs::path(out_dir) / "timeline.csv").string(),
                                            timeline_csv(summary.exposure));

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `kill -9` in the middle of the work: detect --out leaves no half file under the output's name
-# (and an earlier complete one untouched), and a killed training resumes from its checkpoint
-# to a complete model.
-# Usage: kill_test.sh BIN_DIR WORK_DIR
+# (and an earlier complete one untouched), a killed training resumes from its checkpoint to a
+# complete model, and a killed video analysis leaves no detections.jsonl or summary.json.
+# Usage: kill_test.sh BIN_DIR WORK_DIR CLIP_WRITER
 set -uo pipefail
 L="$1/logoscope"
 WORK=$2
+CLIP_WRITER=$3
 rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK" || exit 1
 failures=0
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
@@ -65,5 +66,30 @@ else
   kill -9 "$pid" 2>/dev/null; fail "the training never wrote a checkpoint"
 fi
 
-echo "$(( 6 - failures )) passed, $failures failed"
+# 4. A video analysis killed midway: its folder holds no detections.jsonl or summary.json that a
+# reader could take for whole; run again, it completes.
+"$CLIP_WRITER" clip.avi 3000 data/images/synth_0000.jpg data/images/synth_0001.jpg data/images/synth_0002.jpg \
+  || fail "could not write the test clip"
+video=(video clip.avi --model model --every 0 --out reports --quiet)
+"$L" "${video[@]}" &
+pid=$!
+if wait_for "reports/clip/detections.jsonl.logoscope-tmp-*"; then
+  kill -9 "$pid"; wait "$pid" 2>/dev/null
+  if [ -e reports/clip/detections.jsonl ] || [ -e reports/clip/summary.json ]; then
+    fail "a killed video analysis left $(ls reports/clip | tr '\n' ' ')"
+  else
+    ok "killed video analysis: no detections.jsonl, no summary.json"
+  fi
+  if "$L" "${video[@]}" --overwrite >video.log 2>&1; then
+    frames=$(wc -l <reports/clip/detections.jsonl)
+    [ "$frames" = 3000 ] && [ -s reports/clip/summary.json ] && ok "the analysis run again wrote all 3000 frames" \
+      || fail "the analysis run again wrote $frames frames"
+  else
+    fail "video --overwrite failed: $(tail -3 video.log)"
+  fi
+else
+  kill -9 "$pid" 2>/dev/null; fail "the video analysis never started writing"
+fi
+
+echo "$(( 8 - failures )) passed, $failures failed"
 [ "$failures" -eq 0 ]
