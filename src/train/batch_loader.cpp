@@ -1,6 +1,7 @@
 #include "train/batch_loader.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <random>
 
 #include <opencv2/core.hpp>
@@ -70,6 +71,11 @@ BatchLoader::~BatchLoader() {
   worker_.join();
 }
 
+double BatchLoader::cpu_seconds() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return cpu_seconds_;
+}
+
 Batch BatchLoader::next() {
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [&] { return !queue_.empty(); });
@@ -87,10 +93,16 @@ void BatchLoader::produce() {
       changed_.wait(lock, [&] { return stop_ || queue_.size() < kQueueDepth; });
       if (stop_) return;
     }
+    timespec before{};
+    timespec after{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &before);
     Batch batch = make_batch();
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &after);
+    const double cpu_s = static_cast<double>(after.tv_sec - before.tv_sec) + 1e-9 * static_cast<double>(after.tv_nsec - before.tv_nsec);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.push_back(std::move(batch));
+      cpu_seconds_ += cpu_s;
     }
     changed_.notify_all();
   }

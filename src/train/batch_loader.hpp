@@ -48,6 +48,9 @@ class BatchLoader {
 
   Batch next();
 
+  /// CPU time the loader's thread has spent making batches (on 2 cores, time the network did not get).
+  double cpu_seconds();
+
   /// The highest background score per sample of a batch (same order as negative_sources).
   void report_scores(const std::vector<int>& negative_sources, const std::vector<float>& scores);
 
@@ -69,6 +72,7 @@ class BatchLoader {
   std::mutex mutex_;
   std::condition_variable changed_;
   bool stop_ = false;
+  double cpu_seconds_ = 0;  ///< guarded by mutex_
   std::thread worker_;
 };
 

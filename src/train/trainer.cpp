@@ -384,6 +384,9 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   const std::int64_t step_at_start = step;
   double waiting_s = 0;
   double steps_s = 0;
+  double forward_s = 0;   // forward pass and loss
+  double backward_s = 0;
+  double update_s = 0;    // gradient clipping, AdamW, EMA
   double validating_s = 0;
   auto seconds_since = [](Clock::time_point from) { return std::chrono::duration<double>(Clock::now() - from).count(); };
   net->train();
@@ -413,12 +416,17 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     const auto out = model::flatten_levels(net->forward(batch.images.to(device)));
     const auto labels = batch.labels.to(device);
     const auto loss = model::fcos_loss(out, labels, batch.boxes.to(device), batch.centerness.to(device));
+    const auto backward_start = Clock::now();
+    forward_s += std::chrono::duration<double>(backward_start - step_start).count();
     optimiser.adam->zero_grad();
     loss.total.backward();
+    const auto update_start = Clock::now();
+    backward_s += std::chrono::duration<double>(update_start - backward_start).count();
     torch::nn::utils::clip_grad_norm_(net->parameters(), 10.0);
     optimiser.adam->step();
     const double ramp = std::min(config.ema_decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
     ema_update(*ema, *net, ramp);
+    update_s += seconds_since(update_start);
     if (config.hard_negative_weight > 0) loader.report_scores(batch.negative_sources, strongest_background_scores(out.cls, labels));
     ++step;
 
@@ -563,7 +571,11 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   info.training["threads"] = threads;
   // This session's share (a resumed run counts from where it resumed).
   info.training["time_split_s"] = {{"network_steps", steps_s},
+                                   {"forward_and_loss", forward_s},
+                                   {"backward", backward_s},
+                                   {"clip_adamw_ema", update_s},
                                    {"waiting_for_batches", waiting_s},
+                                   {"loader_thread_cpu", loader.cpu_seconds()},
                                    {"validation_and_checkpoints", validating_s}};
   info.training["best_val_ap50"] = best_ap;
   info.training["best_step"] = best_step;
