@@ -62,6 +62,7 @@ void configure_app(CLI::App& app, RunState& state, CommonOptions& common) {
   register_serve(app, state, common);
   register_frames(app, state, common);
   register_video(app, state, common);
+  register_exposure(app, state, common);
   register_ui(app, state, common);
   add_footer(app);
 }

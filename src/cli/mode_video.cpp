@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,7 +12,9 @@
 #include "cli/modes.hpp"
 #include "storage/output_folder.hpp"
 #include "storage/storage.hpp"
+#include "core/json_fields.hpp"
 #include "core/progress.hpp"
+#include "core/shard.hpp"
 #include "core/text.hpp"
 #include "logoscope/detect.hpp"
 #include "model/model_info.hpp"
@@ -38,7 +41,15 @@ struct VideoArgs {
   bool int8 = false;
   bool json = false;
   bool overwrite = false;
+  std::string shard;  ///< "K/N" or "auto": this task's share of the videos (core/shard.hpp)
 };
+
+// A video an earlier try of this shard finished: its folder's summary.json says complete.
+bool finished_before(const std::string& folder) {
+  const auto text = storage::read_text(storage::join(folder, "summary.json"));
+  if (!text) return false;
+  return field_or(nlohmann::json::parse(*text, nullptr, false), "complete", false);
+}
 
 // out/STEM for each video, STEM_2, … when two share a name.
 std::vector<std::string> output_folders(const std::vector<std::string>& videos, const std::string& out) {
@@ -63,6 +74,8 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
   InputSet read = args.videos;
   read.add_folder_with(args.model, model::model_files());
   if (auto apart = read.check_output(args.out, "--out"); !apart) throw Failure(apart.error());
+  std::optional<Shard> shard;
+  if (!args.shard.empty()) shard = value_or_throw(parse_shard(args.shard, process_environment_lookup()));
   const auto model = value_or_throw(Model::load(args.model, model_options));
   Session session(model, {args.threads});
   video::AnalysisOptions options;
@@ -82,8 +95,20 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
   const auto shown_folders = output_folders(args.videos, args.out);
   int failures = 0;
   nlohmann::json results = nlohmann::json::array();
+  std::size_t skipped = 0;
   for (std::size_t i = 0; i < args.videos.size() && !interrupted.raised(); ++i) {
     const auto& source = args.videos[i];
+    // Folder names come from the whole list, so every shard names a video's folder alike.
+    if (shard && !shard_contains(*shard, source)) continue;
+    video::AnalysisOptions video_options = options;
+    if (shard) {
+      if (finished_before(shown_folders[i])) {
+        ++skipped;
+        results.push_back({{"video", source}, {"out", shown_folders[i]}, {"complete", true}, {"skipped", true}});
+        continue;
+      }
+      video_options.overwrite = true;  // what a killed try of this task left there is redone
+    }
     std::unique_ptr<Progress> bar;
     std::int64_t shown_frames = 0;
     auto on_progress = [&](const video::AnalysisProgress& progress) {
@@ -108,7 +133,7 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
       readable = *local;
     }
     auto summary =
-        video::analyse_video(session, readable, folders[i], options, on_progress, interrupted.flag());
+        video::analyse_video(session, readable, folders[i], video_options, on_progress, interrupted.flag());
     if (bar) bar->finish();
     if (!summary) {
       ++failures;
@@ -138,6 +163,11 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
                                label.exposures, label.seconds, label.longest_s, label.mean_share * 100.0,
                                label.share_of_voice * 100.0, label.solus_seconds);
     }
+  }
+  if (skipped > 0) spdlog::info("{} of this shard's videos were done by an earlier try and skipped", skipped);
+  if (shard) {
+    spdlog::info("{}: {} of {} videos are this task's; `logoscope exposure {}` sums every shard's reports",
+                 shard->source, results.size(), args.videos.size(), args.out);
   }
   if (auto published = out_folder.publish(); !published) throw Failure(published.error());
   if (args.json) std::cout << results.dump(2) << "\n";
@@ -193,6 +223,11 @@ void register_video(CLI::App& app, RunState& state, const CommonOptions& common)
                   "CPU threads for the network (0 = the cores other work leaves free)")
       ->check(between(0, 1024));
   add_int8_flag(*cmd, args->int8);
+  cmd->add_option("--shard", args->shard,
+                  "K/N or auto: analyse shard K of N of the videos only (split by a hash of their path or URI);\n"
+                  "each keeps its OUT/NAME folder, a video whose summary.json says complete is skipped, an\n"
+                  "unfinished one redone. auto reads Slurm, Kubernetes Indexed Job or AWS Batch array variables\n"
+                  "as detect --shard does; `logoscope exposure OUT` then sums every shard (docs/video.md)");
   cmd->add_flag("--json", args->json, "Print the results as JSON on stdout");
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->callback([args, &state, &common] { state.exit_code = run_video(*args, common); });

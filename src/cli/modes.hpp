@@ -37,6 +37,7 @@ void register_merge(CLI::App& app, RunState& state, const CommonOptions& common)
 void register_evaluate(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_serve(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_video(CLI::App& app, RunState& state, const CommonOptions& common);
+void register_exposure(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_frames(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_ui(CLI::App& app, RunState& state, const CommonOptions& common);
 void register_dataset_validate(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);

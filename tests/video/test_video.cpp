@@ -229,6 +229,55 @@ TEST_F(VideoTest, CommandLine) {
   EXPECT_NE(bad.err.find("x.mp4"), std::string::npos) << bad.err;
 }
 
+// An array job's tasks: each --shard K/N analyses its share of the videos into the same --out, a
+// retried task skips what it finished, and `exposure` sums every shard into one report.
+TEST_F(VideoTest, ShardsSplitTheVideosAndExposureSumsThem) {
+  std::vector<std::string> videos;
+  for (const char* name : {"a", "b", "c", "d", "e"}) {
+    const std::string copy = dir_->file(std::string("shards-in/") + name + ".avi");
+    fs::create_directories(fs::path(copy).parent_path());
+    fs::copy_file(video_, copy, fs::copy_options::overwrite_existing);
+    videos.push_back(copy);
+  }
+  const std::string out = dir_->file("shards-out");
+  std::size_t analysed = 0;
+  for (int shard = 0; shard < 2; ++shard) {
+    std::vector<std::string> args = {"video", "--model", dir_->file("model"), "--out", out, "--min-confidence", "5",
+                                     "--shard", std::to_string(shard) + "/2", "--json"};
+    args.insert(args.end(), videos.begin(), videos.end());
+    const auto run = run_logoscope(args);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    analysed += json::parse(run.out).size();
+    if (shard == 0) {  // the same task again: everything it did is skipped
+      const auto again = run_logoscope(args);
+      ASSERT_EQ(again.exit_code, 0) << again.err;
+      for (const auto& result : json::parse(again.out)) EXPECT_TRUE(result.value("skipped", false)) << result.dump();
+    }
+  }
+  EXPECT_EQ(analysed, videos.size());  // disjoint shares that cover every video
+  for (const char* name : {"a", "b", "c", "d", "e"}) {
+    EXPECT_TRUE(fs::exists(out + "/" + name + "/summary.json")) << name;
+  }
+
+  const auto summed = run_logoscope({"exposure", out, "--json"});
+  ASSERT_EQ(summed.exit_code, 0) << summed.err;
+  const auto totals = json::parse(summed.out);
+  EXPECT_EQ(totals["videos"].size(), 5U);
+  EXPECT_TRUE(totals["incomplete"].empty());
+  EXPECT_NEAR(totals["video_s"].get<double>(), 5 * 4.0, 1e-6);
+  // Five copies of one clip: every label's total is five times the clip's own.
+  const auto one = json::parse(read_text(out + "/a/summary.json"));
+  for (const auto& label : one["labels"]) {
+    for (const auto& total : totals["labels"]) {
+      if (total["name"] != label["name"]) continue;
+      EXPECT_NEAR(total["seconds_on_screen"].get<double>(), 5 * label["seconds_on_screen"].get<double>(), 1e-9);
+      EXPECT_EQ(total["exposures"].get<int>(), 5 * label["exposures"].get<int>());
+    }
+  }
+  EXPECT_TRUE(fs::exists(out + "/exposure.csv"));
+  EXPECT_EQ(run_logoscope({"exposure", dir_->file("nothing-here")}).exit_code, 2);
+}
+
 // 6 s at 30 fps with exact ground truth: a red mark on screen 1.0-5.0 s moving right, hidden
 // behind a grey board 3.0-3.3 s; a blue mark 2.0-4.0 s.
 std::string write_marks(const std::string& path) {
