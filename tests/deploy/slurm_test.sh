@@ -2,12 +2,15 @@
 # Scale-out on a live Slurm cluster (one node, started here): deploy/slurm/submit.sh runs a sharded
 # detect as an array job and the merge after it; the merged file must be byte for byte the file
 # one process writes. Then the array runs again, as a retry would: every task finds its part and
-# does nothing, and the result is unchanged.
-# Usage: slurm_test.sh BIN_DIR WORK_DIR. Exit 77 (skip) without root or Slurm, unless
+# does nothing, and the result is unchanged. Then the video journey: deploy/slurm/submit-video.sh
+# analyses three clips in an array of 2 and sums them with `logoscope exposure`; the totals must
+# be one process's totals.
+# Usage: slurm_test.sh BIN_DIR WORK_DIR CLIP_WRITER. Exit 77 (skip) without root or Slurm, unless
 # LOGOSCOPE_REQUIRE_SLURM=1 (scripts/test.sh sets it), when that is a failure.
 set -euo pipefail
 bin=$(realpath "$1")
 work=$(realpath -m "$2")
+clip_writer=$(realpath "$3")
 repo=$(realpath "$(dirname "$0")/../..")
 skip() {
   if [ "${LOGOSCOPE_REQUIRE_SLURM:-0}" = 1 ]; then echo "FAIL: $*" >&2; exit 1; fi
@@ -65,4 +68,31 @@ after=$(sha256sum "$work"/out/* | sort)
 [ "$before" = "$after" ] || { echo "FAIL: a retried task changed its part" >&2; exit 1; }
 grep -l "already" "$work"/logs/slurm-"${retry%%;*}"_*.out >/dev/null \
   || { echo "FAIL: the retried tasks did not say their part was already there" >&2; cat "$work"/logs/slurm-"${retry%%;*}"_*.out >&2; exit 1; }
-echo "PASS: 3 Slurm array tasks + merge = one process's file; a retried array redoes nothing"
+echo "ok: 3 Slurm array tasks + merge = one process's file; a retried array redoes nothing"
+
+# Video: three clips, an array of 2 tasks, then the exposure summary.
+clips=()
+for name in a b c; do
+  "$clip_writer" "$work/clip-$name.avi" 40 "$images"/synth_000{0,1,2}.jpg
+  clips+=("$work/clip-$name.avi")
+done
+"$bin/logoscope" video --model "$work/model" "${clips[@]}" --out "$work/video-single" --min-confidence 0 --threads 2 --quiet
+"$bin/logoscope" exposure "$work/video-single" --json --quiet >"$work/single-exposure.json"
+read -r varray vsummary < <("$repo/deploy/slurm/submit-video.sh" 2 "$work/model" "$work/video-out" "${clips[@]}" \
+  -- --min-confidence 0)
+echo "video array job $varray, exposure job $vsummary"
+state=$(wait_for "$vsummary")
+if [ "$state" != "JobState=COMPLETED " ]; then
+  echo "FAIL: the exposure job ended $state; logs:" >&2
+  tail -n 20 "$work"/logs/*.out "$cluster"/slurmctld.log >&2 || true
+  exit 1
+fi
+python3 - "$work/single-exposure.json" "$work/video-out/exposure.json" <<'PY' || exit 1
+import json, sys
+single, sharded = (json.load(open(p)) for p in sys.argv[1:3])
+if len(sharded["videos"]) != 3 or sharded["incomplete"]:
+    sys.exit(f"FAIL: the sharded exposure covers {len(sharded['videos'])} videos, incomplete {sharded['incomplete']}")
+if sharded["labels"] != single["labels"] or sharded["video_s"] != single["video_s"]:
+    sys.exit(f"FAIL: sharded totals {sharded['labels']} differ from one process's {single['labels']}")
+PY
+echo "PASS: 3 Slurm array tasks + merge = one process's file; a retried array redoes nothing; 2 video tasks + exposure = one process's totals"
