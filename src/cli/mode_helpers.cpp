@@ -160,8 +160,12 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-extern "C" void raise_interrupted(int /*signal*/) {
-  g_interrupted = true;
+// The first Ctrl-C raises the flag; a second one ends the program as Ctrl-C always does.
+extern "C" void raise_interrupted(int signal) {
+  if (g_interrupted.exchange(true)) {
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+  }
 }
 
 }  // namespace

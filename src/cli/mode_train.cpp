@@ -120,6 +120,10 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
   options.copy_paste = !args.no_copy_paste;
   options.mosaic = !args.no_mosaic;
   options.distractors = !args.no_distractors;
+  // Ctrl-C ends training after the current step with a whole model (the best weights so far,
+  // evaluated and written); a second Ctrl-C ends the program, leaving the checkpoint for --resume.
+  const InterruptFlag interrupted;
+  options.stop_requested = [&interrupted] { return interrupted.raised(); };
   const auto summary = value_or_throw(logoscope::train_model(options, train::console_progress(!common.quiet)));
   if (!summary.warnings.empty()) {
     spdlog::warn("{} while reading the data{} (run `logoscope dataset validate`):",
@@ -129,6 +133,7 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
       std::cerr << "  " << summary.warnings[i] << "\n";
     }
   }
+  const int exit_code = summary.stopped_by == "stopped" ? kExitProblems : kExitOk;
   if (args.json) {
     // The test set's full metrics, as model.json records them.
     const nlohmann::json test = summary.test ? read_test_metrics(args.out) : nlohmann::json();
@@ -138,10 +143,14 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
                                 {"test", test}}
                      .dump(2)
               << "\n";
-    return kExitOk;
+    return exit_code;
   }
   std::cout << fmt::format("trained for {:.0f} s ({} steps, {} augmented images); model: {}\n", summary.train_seconds,
                            summary.steps, summary.images_seen, args.out);
+  if (summary.stopped_by == "stopped") {
+    std::cout << fmt::format("stopped by Ctrl-C at step {}{}: the model keeps the best weights so far\n", summary.steps,
+                             summary.planned_steps > 0 ? fmt::format(" of {}", summary.planned_steps) : "");
+  }
   if (summary.stopped_by == "time_budget" && summary.planned_steps > summary.steps) {
     const double per_step = summary.steps > 0 ? summary.train_seconds / static_cast<double>(summary.steps) : 0.0;
     const double whole = per_step * static_cast<double>(summary.planned_steps);
@@ -156,7 +165,7 @@ int run_train(const TrainArgs& args, const CommonOptions& common) {
                              summary.test->mean_recall, summary.test->map50);
     std::cout << "per-label assumed thresholds are saved in the model and used by `logoscope detect`\n";
   }
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace
@@ -177,6 +186,8 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
       "One-shot, no labeling: --reference LABEL=FILE (the brand's SVG or PNG logo; repeat for more\n"
       "files or labels) trains from generated scenes that place the logo into --negatives photos and\n"
       "generated backgrounds; --train, when given too, is mixed in (docs/oneshot.md).\n"
+      "Ctrl-C stops after the current step and still writes the model (best weights so far, tested;\n"
+      "exit code 1); a second Ctrl-C ends at once, and --resume continues from the last checkpoint.\n"
       "Example: logoscope train --train train.manifest --test test.manifest --negatives no_logo/ --out model\n"
       "         logoscope train --reference Monster=monster.svg --negatives posts/ --test labeled.manifest --out model");
   cmd->add_option("--train", args->train, "Training dataset (optional with --reference)");

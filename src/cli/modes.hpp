@@ -95,7 +95,8 @@ std::string base_model_to_start_from(const std::string& explicit_base, bool scra
                                      const std::string& architecture = "");
 
 /// While alive, Ctrl-C (SIGINT) raises this flag instead of ending the program, so that long work
-/// can stop with valid outputs; the previous handler comes back when it goes. One at a time.
+/// can stop with valid outputs; a second Ctrl-C ends the program. The previous handler comes back
+/// when it goes. One at a time.
 class InterruptFlag {
  public:
   InterruptFlag();

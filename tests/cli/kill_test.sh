@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `kill -9` in the middle of the work: detect --out leaves no half file under the output's name
 # (and an earlier complete one untouched), a killed training resumes from its checkpoint to a
-# complete model, and a killed video analysis leaves no detections.jsonl or summary.json.
+# complete model, a killed video analysis leaves no detections.jsonl or summary.json, and Ctrl-C
+# stops a training with a whole model.
 # Usage: kill_test.sh BIN_DIR WORK_DIR CLIP_WRITER
 set -uo pipefail
 L="$1/logoscope"
@@ -91,5 +92,24 @@ else
   kill -9 "$pid" 2>/dev/null; fail "the video analysis never started writing"
 fi
 
-echo "$(( 8 - failures )) passed, $failures failed"
+# 5. Ctrl-C (SIGINT) during a training: it stops after the current step and still writes a whole
+# model that says so; exit code 1.
+rm -rf stopped
+stop_train=(train --train data/dataset.manifest --out stopped --steps 400 --batch-size 2 --input-size 128 --infer-size 160 --quiet)
+"$L" "${stop_train[@]}" >stop.log 2>&1 &
+pid=$!
+if wait_for "stopped/last_state.json"; then
+  kill -INT "$pid"
+  wait "$pid"; code=$?
+  by=$(python3 -c 'import json; t=json.load(open("stopped/model.json"))["training"]; print(t["stopped_by"], t["steps"])' 2>/dev/null)
+  if [ "$code" = 1 ] && [ "${by%% *}" = stopped ] && [ "${by##* }" -lt 400 ]; then
+    ok "Ctrl-C stopped training at step ${by##* } with a whole model"
+  else
+    fail "Ctrl-C during training: exit $code, model.json says '${by:-nothing}' ($(tail -2 stop.log))"
+  fi
+else
+  kill -9 "$pid" 2>/dev/null; fail "the training to stop never wrote a checkpoint"
+fi
+
+echo "$(( 9 - failures )) passed, $failures failed"
 [ "$failures" -eq 0 ]
