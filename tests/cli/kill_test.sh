@@ -2,7 +2,7 @@
 # `kill -9` in the middle of the work: detect --out leaves no half file under the output's name
 # (and an earlier complete one untouched), a killed training resumes from its checkpoint to a
 # complete model, a killed video analysis leaves no detections.jsonl or summary.json, and Ctrl-C
-# stops a training with a whole model.
+# stops a training with a whole model; dataset convert leaves its output absent or whole.
 # Usage: kill_test.sh BIN_DIR WORK_DIR CLIP_WRITER
 set -uo pipefail
 L="$1/logoscope"
@@ -111,5 +111,19 @@ else
   kill -9 "$pid" 2>/dev/null; fail "the training to stop never wrote a checkpoint"
 fi
 
-echo "$(( 9 - failures )) passed, $failures failed"
+# 6. dataset convert --copy-images killed while it copies: the output manifest is absent, or whole
+# (when the copy won the race), never part of one.
+"$L" dataset convert data/dataset.manifest conv/out.manifest --copy-images --quiet &
+pid=$!
+wait_for "conv/images/*" || true
+kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+if [ ! -e conv/out.manifest ]; then
+  ok "a killed dataset convert left no output manifest"
+elif python3 -c 'import json,sys; n=sum(1 for l in open("conv/out.manifest") if json.loads(l)); sys.exit(n != 240)' 2>/dev/null; then
+  ok "dataset convert finished before the kill: its manifest is whole"
+else
+  fail "a killed dataset convert left a partial conv/out.manifest ($(wc -l <conv/out.manifest) lines)"
+fi
+
+echo "$(( 10 - failures )) passed, $failures failed"
 [ "$failures" -eq 0 ]
