@@ -41,6 +41,7 @@ TEST_PACKAGES=(
   radosgw ceph-mon ceph-osd  # a signature-checking S3 server for the storage tests (tests/storage/servers)
   faketime                 # a skewed clock for the S3 refusal test
   slurm-wlm munge          # a one-node Slurm cluster for the array-job test (tests/deploy)
+  haproxy                  # serve replicas behind a load balancer (tests/deploy/haproxy_test.py)
 )
 if ((TEST_DEPS)); then PACKAGES=("${TEST_PACKAGES[@]}"); fi
 

@@ -38,6 +38,7 @@ export LOGOSCOPE_REQUIRE_PRETRAINED=1
 export LOGOSCOPE_REQUIRE_BROWSER=1
 # The Slurm array-job test runs as root (a one-node cluster); there it must run, not skip.
 if [ "$(id -u)" -eq 0 ]; then export LOGOSCOPE_REQUIRE_SLURM=1; fi
+export LOGOSCOPE_REQUIRE_HAPROXY=1  # setup.sh --test-deps installs it
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DLOGOSCOPE_FATAL_WARNINGS=ON -DLOGOSCOPE_BUILD_TESTS=ON -DLOGOSCOPE_BUILD_BENCH=ON \
   "${EXTRA[@]}" >/dev/null
