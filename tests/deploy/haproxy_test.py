@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Two `logoscope serve` replicas behind HAProxy with deploy/haproxy/haproxy.cfg (ports rewritten):
-4 clients send DetectCustomLabels requests through the balancer for 24 s; replica 1 is killed
-with SIGKILL at 6 s and started again at 12 s. Every request must be answered 200 (the balancer
-retries a request whose replica refused the connection or vanished), both replicas must have
-answered requests, and the restarted replica must answer again once its health checks pass.
+4 boto3 Rekognition clients call DetectCustomLabels through the balancer for 24 s; replica 1 is
+killed with SIGKILL at 6 s and started again. No call may fail: boto3's own retries are turned
+off (they would hide a balancer that drops requests), so the balancer must retry a request whose
+replica refused the connection or vanished;
+both replicas must have answered, the restarted replica must answer again once its health checks
+pass, and the replicas' /metrics must account for every call (within the calls in flight at the
+kill, whose answers died with the replica).
 
 Usage: haproxy_test.py LOGOSCOPE MODEL_DIR WORK_DIR. Exit 77 (skip) without haproxy, unless
 LOGOSCOPE_REQUIRE_HAPROXY=1 (then a failure).
 """
-import base64
 import http.client
 import json
 import os
@@ -59,8 +61,13 @@ def main():
     if len(sys.argv) != 4:
         sys.exit("usage: haproxy_test.py LOGOSCOPE MODEL_DIR WORK_DIR")
     logoscope, model, work = sys.argv[1:4]
-    if shutil.which("haproxy") is None:
-        print("SKIP: haproxy is not installed (apt-get install haproxy)")
+    try:
+        import boto3
+        from botocore.config import Config
+    except ImportError:
+        boto3 = None
+    if shutil.which("haproxy") is None or boto3 is None:
+        print("SKIP: haproxy or boto3 is not installed (apt-get install haproxy python3-boto3)")
         sys.exit(1 if os.environ.get("LOGOSCOPE_REQUIRE_HAPROXY") == "1" else 77)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
@@ -96,7 +103,6 @@ def main():
         c = http.client.HTTPConnection("127.0.0.1", front, timeout=10)
         c.request("GET", "/v1/models")
         arn = json.loads(c.getresponse().read())["models"][0]["version_arn"]
-        body = json.dumps({"ProjectVersionArn": arn, "Image": {"Bytes": base64.b64encode(image).decode()}})
 
         statuses = {}
         lock = threading.Lock()
@@ -104,19 +110,16 @@ def main():
         end = started + 24
 
         def client():
-            conn = http.client.HTTPConnection("127.0.0.1", front, timeout=30)
+            rekognition = boto3.client(
+                "rekognition", endpoint_url=f"http://127.0.0.1:{front}", region_name="us-east-1",
+                aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+                config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30))
             while time.time() < end:
                 try:
-                    conn.request("POST", "/", body=body, headers={
-                        "X-Amz-Target": "RekognitionService.DetectCustomLabels",
-                        "Content-Type": "application/x-amz-json-1.1"})
-                    response = conn.getresponse()
-                    response.read()
-                    status = response.status
-                except (OSError, http.client.HTTPException) as error:
-                    status = f"no answer ({type(error).__name__})"
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", front, timeout=30)
+                    rekognition.detect_custom_labels(ProjectVersionArn=arn, Image={"Bytes": image})
+                    status = 200
+                except Exception as error:  # every botocore failure counts, whatever its class
+                    status = f"failed ({type(error).__name__}: {str(error)[:80]})"
                 with lock:
                     statuses[status] = statuses.get(status, 0) + 1
 
@@ -124,6 +127,7 @@ def main():
         for t in clients:
             t.start()
         time.sleep(6)
+        before_kill = served(ports[0])
         replicas[0].kill()
         replicas[0].wait()
         killed_at = time.time() - started
@@ -136,9 +140,10 @@ def main():
             t.join()
         after_restart = served(ports[0])
         other = served(ports[1])
+        accounted = before_kill + after_restart + other
         print(f"replica 1 killed at {killed_at:.1f} s, healthy again at {restarted_at:.1f} s; "
-              f"answers by status: {statuses}; after its restart replica 1 answered {after_restart}, replica 2 {other} "
-              "(replica 2 since the start)")
+              f"calls by outcome: {statuses}; replica 1 answered {before_kill} before its death and {after_restart} "
+              f"after its restart, replica 2 {other}: {accounted} in all")
         problems = []
         if set(statuses) != {200}:
             problems.append(f"requests not answered 200: { {k: v for k, v in statuses.items() if k != 200} }")
@@ -148,11 +153,13 @@ def main():
             problems.append("replica 2 answered nothing")
         if after_restart == 0:
             problems.append("the restarted replica was never sent a request again")
+        if abs(accounted - statuses.get(200, 0)) > 2 * len(clients):
+            problems.append(f"the replicas' /metrics count {accounted} answers for {statuses.get(200, 0)} calls")
         if problems:
             print("FAIL: " + "; ".join(problems))
             print(open(os.path.join(work, "haproxy.log")).read()[-2000:])
             return 1
-        print("PASS: every request answered 200 through a replica's death and return")
+        print("PASS: every boto3 call succeeded through a replica's death and return, and the replicas account for them")
         return 0
     finally:
         for process in replicas + [balancer]:
