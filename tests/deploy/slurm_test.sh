@@ -3,7 +3,7 @@
 # detect as an array job and the merge after it; the merged file must be byte for byte the file
 # one process writes. Then the array runs again, as a retry would: every task finds its part and
 # does nothing, and the result is unchanged. Then the video journey: deploy/slurm/submit-video.sh
-# analyses three clips in an array of 2 and sums them with `logoscope exposure`; the totals must
+# analyses three clips in an array of 4 and sums them with `logoscope exposure`; the totals must
 # be one process's totals.
 # Usage: slurm_test.sh BIN_DIR WORK_DIR CLIP_WRITER. Exit 77 (skip) without root or Slurm, unless
 # LOGOSCOPE_REQUIRE_SLURM=1 (scripts/test.sh sets it), when that is a failure.
@@ -78,7 +78,7 @@ for name in a b c; do
 done
 "$bin/logoscope" video --model "$work/model" "${clips[@]}" --out "$work/video-single" --min-confidence 0 --threads 2 --quiet
 "$bin/logoscope" exposure "$work/video-single" --json --quiet >"$work/single-exposure.json"
-read -r varray vsummary < <("$repo/deploy/slurm/submit-video.sh" 2 "$work/model" "$work/video-out" "${clips[@]}" \
+read -r varray vsummary < <("$repo/deploy/slurm/submit-video.sh" 4 "$work/model" "$work/video-out" "${clips[@]}" \
   -- --min-confidence 0)
 echo "video array job $varray, exposure job $vsummary"
 state=$(wait_for "$vsummary")
@@ -95,4 +95,4 @@ if len(sharded["videos"]) != 3 or sharded["incomplete"]:
 if sharded["labels"] != single["labels"] or sharded["video_s"] != single["video_s"]:
     sys.exit(f"FAIL: sharded totals {sharded['labels']} differ from one process's {single['labels']}")
 PY
-echo "PASS: 3 Slurm array tasks + merge = one process's file; a retried array redoes nothing; 2 video tasks + exposure = one process's totals"
+echo "PASS: 3 Slurm array tasks + merge = one process's file; a retried array redoes nothing; 4 video tasks + exposure = one process's totals"
