@@ -70,6 +70,43 @@ grep -l "already" "$work"/logs/slurm-"${retry%%;*}"_*.out >/dev/null \
   || { echo "FAIL: the retried tasks did not say their part was already there" >&2; cat "$work"/logs/slurm-"${retry%%;*}"_*.out >&2; exit 1; }
 echo "ok: 3 Slurm array tasks + merge = one process's file; a retried array redoes nothing"
 
+# Over an s3:// prefix on the signature-checking radosgw of the storage tests (CTest fixture
+# s3_servers): 4 tasks + merge = one process's file. Then a task that never finished: its part is
+# removed (a task killed mid-run writes none: parts are uploaded whole), the array is submitted
+# again (docs/scale-out.md: a single element submitted alone would be an array of one, another
+# shard), 3 tasks find their part, the fourth redoes its own, and the merge run again gives the
+# same file: nothing lost, nothing twice.
+if [ "${LOGOSCOPE_SLURM_S3:-1}" = 1 ]; then
+  export AWS_ENDPOINT_URL=http://127.0.0.1:17480 AWS_ACCESS_KEY_ID=LOGOSCOPETEST \
+    AWS_SECRET_ACCESS_KEY=logoscope-test-secret AWS_REGION=us-east-1 LOGOSCOPE_CACHE_DIR="$work/cache"
+  prefix=s3://logoscope-test/slurm-$$
+  aws s3 cp --recursive --quiet "$images" "$prefix/images/"
+  "$bin/logoscope" detect --model "$work/model" "$prefix/images/" --min-confidence 0 --out "$work/single-s3.jsonl" --quiet
+  read -r array merge < <("$repo/deploy/slurm/submit.sh" 4 "$work/model" "$prefix/images/" "$prefix/out/found.jsonl" \
+    --min-confidence 0)
+  state=$(wait_for "$merge")
+  [ "$state" = "JobState=COMPLETED " ] || { echo "FAIL: the S3 merge job ended $state" >&2; tail -n 20 "$work"/logs/*.out >&2; exit 1; }
+  aws s3 cp --quiet "$prefix/out/found.jsonl" "$work/merged-s3.jsonl"
+  cmp "$work/single-s3.jsonl" "$work/merged-s3.jsonl" || { echo "FAIL: the merged S3 file is not one process's file" >&2; exit 1; }
+  part=$(aws s3 ls "$prefix/out/" | grep -o 'found.shard-0002-of-0004.jsonl')
+  [ -n "$part" ] || { echo "FAIL: no part 2 of 4 in $prefix/out/" >&2; exit 1; }
+  aws s3 rm --quiet "$prefix/out/$part"
+  aws s3 rm --quiet "$prefix/out/found.jsonl"
+  again=$(sbatch --parsable --array=0-3 "$repo/deploy/slurm/detect-array.sbatch" \
+    "$work/model" "$prefix/images/" "$prefix/out/found.jsonl" --min-confidence 0)
+  state=$(wait_for "${again%%;*}")
+  [ "$state" = "JobState=COMPLETED " ] || { echo "FAIL: the resubmitted array ended $state" >&2; tail -n 20 "$work"/logs/*.out >&2; exit 1; }
+  skipped=$(grep -l "already" "$work"/logs/slurm-"${again%%;*}"_*.out | wc -l)
+  [ "$skipped" = 3 ] || { echo "FAIL: $skipped of the 4 resubmitted tasks found their part (3 expected)" >&2; exit 1; }
+  "$bin/logoscope" merge --out "$prefix/out/found.jsonl" --shards 4 "$prefix/images/" --quiet
+  aws s3 cp --quiet "$prefix/out/found.jsonl" "$work/merged-s3-again.jsonl"
+  cmp "$work/single-s3.jsonl" "$work/merged-s3-again.jsonl" \
+    || { echo "FAIL: after the resubmitted task the merge is not one process's file" >&2; exit 1; }
+  aws s3 rm --quiet --recursive "$prefix/"
+  unset AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY LOGOSCOPE_CACHE_DIR
+  echo "ok: 4 tasks over an s3:// prefix + merge = one process's file; the array resubmitted redoes only a lost part"
+fi
+
 # Video: three clips, an array of 2 tasks, then the exposure summary.
 clips=()
 for name in a b c; do
@@ -95,4 +132,4 @@ if len(sharded["videos"]) != 3 or sharded["incomplete"]:
 if sharded["labels"] != single["labels"] or sharded["video_s"] != single["video_s"]:
     sys.exit(f"FAIL: sharded totals {sharded['labels']} differ from one process's {single['labels']}")
 PY
-echo "PASS: 3 Slurm array tasks + merge = one process's file; a retried array redoes nothing; 4 video tasks + exposure = one process's totals"
+echo "PASS: 3 Slurm array tasks + merge = one process's file; a retried array redoes nothing; the same over S3 with a lost part redone; 4 video tasks + exposure = one process's totals"
