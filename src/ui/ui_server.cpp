@@ -18,6 +18,7 @@
 
 #include "core/base64.hpp"
 #include "core/files.hpp"
+#include "core/json_fields.hpp"
 #include "core/paths.hpp"
 #include "http/guarded_server.hpp"
 #include "imageio/image_io.hpp"
@@ -252,20 +253,20 @@ struct UiServer::Impl {
         model["evaluation"] = fs::exists(dir / "evaluation" / "report.html", ec);
         if (model["evaluation"].get<bool>())
           model["report"] = fmt::format("/project/models/{}/evaluation/report.html", name);
-        model["f1"] = metrics.value("mean_f1", 0.0);
-        model["map50"] = metrics.value("map50", 0.0);
-        for (const json& label : metrics.value("labels", json::array())) {
+        model["f1"] = field_or(metrics, "mean_f1", 0.0);
+        model["map50"] = field_or(metrics, "map50", 0.0);
+        for (const json& label : field_or<json>(metrics, "labels", json::array())) {
           model["labels_scores"].push_back(
-              {{"name", label.value("name", "")},
-               {"f1", label.value("f1", 0.0)},
-               {"precision", label.value("precision", 0.0)},
-               {"recall", label.value("recall", 0.0)},
-               {"ap50", label.value("ap50", 0.0)},
-               {"assumed_threshold", label.value("assumed_threshold", 0.0) * to_confidence},
-               {"ground_truth", label.value("ground_truth", 0)},
-               {"true_positives", label.value("true_positives", 0)},
-               {"false_positives", label.value("false_positives", 0)},
-               {"false_negatives", label.value("false_negatives", 0)}});
+              {{"name", field_or<std::string>(label, "name", "")},
+               {"f1", field_or(label, "f1", 0.0)},
+               {"precision", field_or(label, "precision", 0.0)},
+               {"recall", field_or(label, "recall", 0.0)},
+               {"ap50", field_or(label, "ap50", 0.0)},
+               {"assumed_threshold", field_or(label, "assumed_threshold", 0.0) * to_confidence},
+               {"ground_truth", field_or(label, "ground_truth", 0)},
+               {"true_positives", field_or(label, "true_positives", 0)},
+               {"false_positives", field_or(label, "false_positives", 0)},
+               {"false_negatives", field_or(label, "false_negatives", 0)}});
         }
       }
     } catch (const json::exception& e) {
@@ -333,12 +334,12 @@ struct UiServer::Impl {
   }
 
   static json review_box(const json& box, const std::string& label) {
-    const double left = box.value("left", 0.0);
-    const double top = box.value("top", 0.0);
+    const double left = field_or(box, "left", 0.0);
+    const double top = field_or(box, "top", 0.0);
     return {{"x0", left},
             {"y0", top},
-            {"x1", left + box.value("width", 0.0)},
-            {"y1", top + box.value("height", 0.0)},
+            {"x1", left + field_or(box, "width", 0.0)},
+            {"y1", top + field_or(box, "height", 0.0)},
             {"label", label}};
   }
 
@@ -373,13 +374,13 @@ struct UiServer::Impl {
       const std::pair<const char*, const char*> kinds[] = {
           {"missing_label", "missing"}, {"wrong_label", "wrong_label"}, {"never_detected", "false_negative"}};
       for (const auto& [source_kind, kind] : kinds) {
-        for (const json& item : (*summary)["review"].value(source_kind, json::array())) {
-          const std::string label = item.value("label", "");
-          const double confidence = item.value("confidence", 0.0);
-          json entry{{"ref", ref_for(item.value("image", ""), eval_dir)},
+        for (const json& item : field_or<json>((*summary)["review"], source_kind, json::array())) {
+          const std::string label = field_or<std::string>(item, "label", "");
+          const double confidence = field_or(item, "confidence", 0.0);
+          json entry{{"ref", ref_for(field_or<std::string>(item, "image", ""), eval_dir)},
                      {"dataset", "test"},
                      {"kind", kind},
-                     {"box", review_box(item.value("box", json::object()), label)},
+                     {"box", review_box(field_or<json>(item, "box", json::object()), label)},
                      {"confidence", item.contains("confidence") ? item["confidence"] : json(nullptr)}};
           if (std::string(kind) == "missing") {
             entry["message"] =
@@ -387,7 +388,7 @@ struct UiServer::Impl {
                             label, confidence);
           } else if (std::string(kind) == "wrong_label") {
             entry["message"] = fmt::format("labeled {} but the model says {} ({:.0f} %)", label,
-                                           item.value("model_says", ""), confidence);
+                                           field_or<std::string>(item, "model_says", ""), confidence);
           } else {
             entry["message"] =
                 fmt::format("a {} box the model never finds: too small, hidden, or not a logo?", label);
@@ -417,12 +418,13 @@ struct UiServer::Impl {
         line = nullptr;  // a line this server cannot read is left out; `evaluate` wrote it
       }
       start = end + 1;
-      if (!line.is_object() || !line.contains("logoscope-evaluation") || !line.contains("source-ref"))
+      if (!line.is_object() || !line.contains("logoscope-evaluation") || !line.contains("source-ref") ||
+          !line["source-ref"].is_string())
         continue;
       const json& verdicts = line["logoscope-evaluation"];
       const std::string ref = ref_for(line["source-ref"].get<std::string>(), eval_dir);
-      json counts{{"false_positives", verdicts.value("false_positives", 0)},
-                  {"false_negatives", verdicts.value("false_negatives", 0)},
+      json counts{{"false_positives", field_or(verdicts, "false_positives", 0)},
+                  {"false_negatives", field_or(verdicts, "false_negatives", 0)},
                   {"missing", 0}};
       for (std::size_t index = 0; index < listed; ++index) {
         if (review.items[index]["ref"] == ref && review.items[index]["kind"] == "missing") {
@@ -433,10 +435,10 @@ struct UiServer::Impl {
       // One item per box with `verdict` that the evaluation's lists did not already name.
       auto add_boxes = [&](const char* list, const char* verdict, const char* kind, const char* score,
                            const char* message) {
-        for (const json& entry : verdicts.value(list, json::array())) {
-          if (entry.value("verdict", "") != verdict) continue;
-          const std::string label = entry.value("label", "");
-          const json box = review_box(entry.value("box", json::object()), label);
+        for (const json& entry : field_or<json>(verdicts, list, json::array())) {
+          if (field_or<std::string>(entry, "verdict", "") != verdict) continue;
+          const std::string label = field_or<std::string>(entry, "label", "");
+          const json box = review_box(field_or<json>(entry, "box", json::object()), label);
           if (already_listed(ref, box)) continue;
           const json confidence = entry.contains(score) ? entry[score] : json(nullptr);
           review.items.push_back({{"ref", ref},
@@ -508,9 +510,9 @@ struct UiServer::Impl {
     json training = nullptr;
     if (latest.sequence > 0) {
       const std::string state = latest.kind == "progress" ? "running" : latest.kind;
-      training = {{"model", latest.data.value("model", "")},
+      training = {{"model", field_or<std::string>(latest.data, "model", "")},
                   {"state", state},
-                  {"message", latest.data.value("message", latest.data.value("status", ""))}};
+                  {"message", field_or<std::string>(latest.data, "message", field_or<std::string>(latest.data, "status", ""))}};
     }
     const auto served = project.served();
     answer_json(response, {{"name", project.name()},
@@ -566,7 +568,7 @@ struct UiServer::Impl {
       return answer_error(response, 400, "bad_request",
                           "\"revision\": expected the image's revision (an integer)");
     }
-    auto boxes = parse_boxes(body.value("boxes", json()));
+    auto boxes = parse_boxes(field_or<json>(body, "boxes", json()));
     if (!boxes) return answer_error(response, boxes.error());
     auto outcome = project.set_boxes(*dataset, request.get_param_value("ref"), *boxes,
                                      body["revision"].get<std::int64_t>());
