@@ -245,8 +245,10 @@ def main():
     for i in range(args.detect_images):
         target = os.path.join(big, f"{i:06d}.jpg")
         if not os.path.exists(target):
-            os.link(sources[i % len(sources)], target) if os.stat(sources[0]).st_dev == os.stat(big).st_dev \
-                else shutil.copyfile(sources[i % len(sources)], target)
+            try:
+                os.link(sources[i % len(sources)], target)
+            except OSError:  # another file system
+                shutil.copyfile(sources[i % len(sources)], target)
     out = os.path.join(work, "many.jsonl")
     if os.path.exists(out):
         os.remove(out)

@@ -33,7 +33,7 @@ bool is_video_summary(const std::string& uri, const std::string& out) {
   return slash != std::string::npos && slash > 0 && rest.substr(slash) == "/summary.json";
 }
 
-int run_exposure(ExposureArgs args, const CommonOptions& common) {
+int run_exposure(ExposureArgs args) {
   while (args.out.size() > 1 && args.out.back() == '/') args.out.pop_back();
   const auto listed = value_or_throw(storage::list_files(args.out));
   std::vector<video::SummaryFile> files;
@@ -71,14 +71,13 @@ int run_exposure(ExposureArgs args, const CommonOptions& common) {
                                label.share_of_voice * 100.0, label.solus_seconds);
     }
   }
-  (void)common;
   const bool incomplete = std::any_of(totals.videos.begin(), totals.videos.end(), [](const auto& row) { return !row.complete; });
   return totals.problems.empty() && !incomplete ? kExitOk : kExitProblems;
 }
 
 }  // namespace
 
-void register_exposure(CLI::App& app, RunState& state, const CommonOptions& common) {
+void register_exposure(CLI::App& app, RunState& state, const CommonOptions& /*common*/) {
   auto args = std::make_shared<ExposureArgs>();
   CLI::App* cmd = app.add_subcommand(
       "exposure",
@@ -91,7 +90,7 @@ void register_exposure(CLI::App& app, RunState& state, const CommonOptions& comm
       "         logoscope exposure s3://reports/june-matches/ --json");
   cmd->add_option("out", args->out, "The --out the video runs were given (local folder or s3:// prefix)")->required();
   cmd->add_flag("--json", args->json, "Print exposure.json on stdout instead of the table");
-  cmd->callback([args, &state, &common] { state.exit_code = run_exposure(*args, common); });
+  cmd->callback([args, &state] { state.exit_code = run_exposure(*args); });
 }
 
 }  // namespace logoscope::cli

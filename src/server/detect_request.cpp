@@ -76,7 +76,7 @@ std::variant<DetectCustomLabelsRequest, AwsError> read_detect_custom_labels(cons
     read.options.min_confidence = min->get<double>();
   }
   if (const auto max = request.find("MaxResults"); max != request.end() && !max->is_null()) {
-    if (!max->is_number_integer() || (max->is_number_unsigned() ? false : max->get<std::int64_t>() < 0)) {
+    if (!max->is_number_integer() || (!max->is_number_unsigned() && max->get<std::int64_t>() < 0)) {
       return invalid_parameter(fmt::format("MaxResults must be a whole number ≥ 0, not {}", shown(*max)));
     }
     read.options.max_results = max->get<std::size_t>();

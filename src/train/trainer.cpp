@@ -13,8 +13,8 @@
 #include <torch/torch.h>
 
 #include "core/files.hpp"
-#include "core/json_fields.hpp"
 #include "core/hash.hpp"
+#include "core/json_fields.hpp"
 #include "core/paths.hpp"
 #include "core/thread_pool.hpp"
 #include "eval/metrics_json.hpp"
@@ -379,8 +379,9 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
                                   {"trunk_lr_scale", started->trunk_lr_scale}};
   // Why the loop ends: its step count (or epochs), the wall-clock budget, or early stopping.
   std::string stopped_by;
-  // Where this run's wall time goes (model.json "time_split_s"): the network's steps, waiting for
-  // the loader's next batch, and validation with its checkpoints.
+  // Where this run's wall time goes (model.json "time_split_s"): the network's steps (forward with
+  // the loss, backward, the update), waiting for the loader's next batch, and validation with its
+  // checkpoints.
   const std::int64_t step_at_start = step;
   double waiting_s = 0;
   double steps_s = 0;
@@ -388,7 +389,9 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
   double backward_s = 0;
   double update_s = 0;    // gradient clipping, AdamW, EMA
   double validating_s = 0;
-  auto seconds_since = [](Clock::time_point from) { return std::chrono::duration<double>(Clock::now() - from).count(); };
+  auto seconds_between = [](Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+  };
   net->train();
   for (;;) {
     const double elapsed = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
@@ -412,21 +415,21 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     const auto wait_start = Clock::now();
     Batch batch = loader.next();
     const auto step_start = Clock::now();
-    waiting_s += std::chrono::duration<double>(step_start - wait_start).count();
+    waiting_s += seconds_between(wait_start, step_start);
     const auto out = model::flatten_levels(net->forward(batch.images.to(device)));
     const auto labels = batch.labels.to(device);
     const auto loss = model::fcos_loss(out, labels, batch.boxes.to(device), batch.centerness.to(device));
     const auto backward_start = Clock::now();
-    forward_s += std::chrono::duration<double>(backward_start - step_start).count();
+    forward_s += seconds_between(step_start, backward_start);
     optimiser.adam->zero_grad();
     loss.total.backward();
     const auto update_start = Clock::now();
-    backward_s += std::chrono::duration<double>(update_start - backward_start).count();
+    backward_s += seconds_between(backward_start, update_start);
     torch::nn::utils::clip_grad_norm_(net->parameters(), 10.0);
     optimiser.adam->step();
     const double ramp = std::min(config.ema_decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
     ema_update(*ema, *net, ramp);
-    update_s += seconds_since(update_start);
+    update_s += seconds_between(update_start, Clock::now());
     if (config.hard_negative_weight > 0) loader.report_scores(batch.negative_sources, strongest_background_scores(out.cls, labels));
     ++step;
 
@@ -435,7 +438,7 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
     cls_avg += k * (loss.cls.item<double>() - cls_avg);
     box_avg += k * (loss.box.item<double>() - box_avg);
     ctr_avg += k * (loss.ctr.item<double>() - ctr_avg);
-    steps_s += seconds_since(step_start);
+    steps_s += seconds_between(step_start, Clock::now());
     const double now_elapsed = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
     report(step, now_elapsed, false);
 
@@ -477,7 +480,7 @@ Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig
                                                                                   {"network", network}}
                                                                       .dump());
     if (!written) return written.error();
-    validating_s += seconds_since(validation_start);
+    validating_s += seconds_between(validation_start, Clock::now());
     net->train();
     // Early stopping is for a run that would go on: at its last validation the run ends anyway, by
     // its steps or its time cap, and says which.
