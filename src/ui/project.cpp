@@ -336,14 +336,29 @@ Result<EditOutcome> Project::set_boxes(const std::string& dataset, const std::st
                                box.x0, box.y0, box.x1, box.y1, sample.width, sample.height)};
     }
   }
+  // Kept as the manifest stores them, in whole pixels inside the image, so that what this edit
+  // shows is what a reopened project (or `train`) reads; a box that rounds to nothing is refused
+  // rather than written as one the manifest reader would drop.
+  std::vector<Box> rounded;
+  for (std::size_t box_idx = 0; box_idx < boxes.size(); ++box_idx) {
+    const NamedBox& box = boxes[box_idx];
+    Box kept;
+    kept.x0 = std::round(std::max(0.0, box.x0));
+    kept.y0 = std::round(std::max(0.0, box.y0));
+    kept.x1 = std::round(std::min(width, box.x1));
+    kept.y1 = std::round(std::min(height, box.y1));
+    if (kept.x1 - kept.x0 < 1 || kept.y1 - kept.y0 < 1) {
+      return Error{ErrorCode::kInvalidValue,
+                   fmt::format("{}: box {}: less than 1×1 px inside the {}×{} image once rounded to whole pixels",
+                               ref, box_idx, sample.width, sample.height)};
+    }
+    rounded.push_back(kept);
+  }
   const auto labels_before = labels_;
   std::vector<Box> replaced;
-  for (const NamedBox& box : boxes) {
-    Box kept;
-    kept.x0 = std::max(0.0, box.x0);
-    kept.y0 = std::max(0.0, box.y0);
-    kept.x1 = std::min(width, box.x1);
-    kept.y1 = std::min(height, box.y1);
+  for (std::size_t box_idx = 0; box_idx < boxes.size(); ++box_idx) {
+    const NamedBox& box = boxes[box_idx];
+    Box kept = rounded[box_idx];
     kept.label = intern_label_locked(box.label);
     // COCO's iscrowd / VOC's difficult survive an edit of the image's other boxes.
     for (const Box& old : sample.boxes) {

@@ -85,8 +85,10 @@ class Project {
   [[nodiscard]] DatasetCounts counts(const std::string& dataset) const;
 
   /// Replaces an image's boxes when `revision` is its current one. Unknown labels are created.
+  /// Boxes are kept as the manifest stores them: clipped to the image, in whole pixels.
   /// Errors: kNotFound (no such image), kInvalidValue (a box outside the image, inverted, not
-  /// finite; an empty label), kIo (the manifest could not be written; the edit is undone).
+  /// finite, under 1×1 px once rounded; an empty label), kIo (the manifest could not be written;
+  /// the edit is undone).
   Result<EditOutcome> set_boxes(const std::string& dataset, const std::string& ref,
                                 const std::vector<NamedBox>& boxes, std::int64_t revision);
 

@@ -24,6 +24,7 @@
 #include "imageio/image_io.hpp"
 #include "logoscope/detect.hpp"
 #include "ui/training_job.hpp"
+#include "ui/ui_requests.hpp"
 #include "ui/video_import.hpp"
 #include "ui/web_assets.hpp"
 
@@ -126,30 +127,6 @@ json entry_json(const ImageEntry& entry) {
           {"height", entry.height},
           {"boxes", boxes},
           {"revision", entry.revision}};
-}
-
-Result<std::vector<NamedBox>> parse_boxes(const json& value) {
-  if (!value.is_array()) return Error{ErrorCode::kInvalidValue, "\"boxes\": expected an array"};
-  std::vector<NamedBox> boxes;
-  for (std::size_t index = 0; index < value.size(); ++index) {
-    const json& box = value[index];
-    const std::string where = fmt::format("boxes[{}]", index);
-    if (!box.is_object()) return Error{ErrorCode::kInvalidValue, where + ": expected an object"};
-    NamedBox parsed;
-    for (const auto& [key, target] : {std::pair{"x0", &parsed.x0}, std::pair{"y0", &parsed.y0},
-                                      std::pair{"x1", &parsed.x1}, std::pair{"y1", &parsed.y1}}) {
-      if (!box.contains(key) || !box[key].is_number()) {
-        return Error{ErrorCode::kInvalidValue, fmt::format("{}.{}: expected a number", where, key)};
-      }
-      *target = box[key].get<double>();
-    }
-    if (!box.contains("label") || !box["label"].is_string()) {
-      return Error{ErrorCode::kInvalidValue, where + ".label: expected a label name"};
-    }
-    parsed.label = box["label"].get<std::string>();
-    boxes.push_back(parsed);
-  }
-  return boxes;
 }
 
 double named_box_iou(const NamedBox& a, const NamedBox& b) {
@@ -525,16 +502,9 @@ struct UiServer::Impl {
   }
 
   void post_label(const httplib::Request& request, httplib::Response& response) {
-    json body;
-    try {
-      body = json::parse(request.body);
-    } catch (const json::exception&) {
-      return answer_error(response, 400, "bad_request", "expected a JSON body {\"name\": \"label\"}");
-    }
-    if (!body.is_object() || !body.contains("name") || !body["name"].is_string()) {
-      return answer_error(response, 400, "bad_request", "\"name\": expected the label's name");
-    }
-    auto labels = project.add_label(body["name"].get<std::string>());
+    auto name = read_label_request(request.body);
+    if (!name) return answer_error(response, 400, "bad_request", name.error().message);
+    auto labels = project.add_label(*name);
     if (!labels) return answer_error(response, labels.error());
     answer_json(response, {{"labels", *labels}});
   }
@@ -558,20 +528,9 @@ struct UiServer::Impl {
     if (!dataset) return;
     if (!request.has_param("ref"))
       return answer_error(response, 400, "bad_request", "query parameter ref is missing");
-    json body;
-    try {
-      body = json::parse(request.body);
-    } catch (const json::exception& e) {
-      return answer_error(response, 400, "bad_request", fmt::format("the body is not JSON: {}", e.what()));
-    }
-    if (!body.is_object() || !body.contains("revision") || !body["revision"].is_number_integer()) {
-      return answer_error(response, 400, "bad_request",
-                          "\"revision\": expected the image's revision (an integer)");
-    }
-    auto boxes = parse_boxes(field_or<json>(body, "boxes", json()));
-    if (!boxes) return answer_error(response, boxes.error());
-    auto outcome = project.set_boxes(*dataset, request.get_param_value("ref"), *boxes,
-                                     body["revision"].get<std::int64_t>());
+    auto edit = read_boxes_request(request.body);
+    if (!edit) return answer_error(response, 400, "bad_request", edit.error().message);
+    auto outcome = project.set_boxes(*dataset, request.get_param_value("ref"), edit->boxes, edit->revision);
     if (!outcome) return answer_error(response, outcome.error());
     if (outcome->conflict) {
       return answer_json(
@@ -684,13 +643,7 @@ struct UiServer::Impl {
 
   DetectOptions detect_options(const httplib::Request& request) const {
     DetectOptions detect;
-    if (request.has_param("min_confidence")) {
-      try {
-        detect.min_confidence = std::clamp(std::stod(request.get_param_value("min_confidence")), 0.0, 100.0);
-      } catch (const std::exception&) {
-        detect.min_confidence = -1;
-      }
-    }
+    detect.min_confidence = read_min_confidence(request.get_param_value("min_confidence"));
     return detect;
   }
 
@@ -772,19 +725,11 @@ struct UiServer::Impl {
   }
 
   void post_train(const httplib::Request& request, httplib::Response& response) {
+    auto train = read_train_request(request.body);
+    if (!train) return answer_error(response, 400, "bad_request", train.error().message);
     JobOptions job_options;
-    try {
-      const json body = request.body.empty() ? json::object() : json::parse(request.body);
-      job_options.time_budget_s = body.value("time_budget_s", 60.0);
-      job_options.steps = body.value("steps", std::int64_t{0});
-    } catch (const json::exception& e) {
-      return answer_error(response, 400, "bad_request",
-                          fmt::format("the body is not usable JSON: {}", e.what()));
-    }
-    if (!(job_options.time_budget_s >= 5 && job_options.time_budget_s <= 24 * 3600) &&
-        job_options.steps <= 0) {
-      return answer_error(response, 400, "bad_request", "time_budget_s: between 5 seconds and 24 hours");
-    }
+    job_options.time_budget_s = train->time_budget_s;
+    job_options.steps = train->steps;
     auto model = job.start(job_options);
     if (!model) {
       const bool busy = job.running();

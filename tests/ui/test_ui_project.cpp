@@ -130,6 +130,46 @@ TEST(UiProject, EditsReachTheManifestAndSurviveReopening) {
   EXPECT_EQ(on_disk.labels[static_cast<std::size_t>(on_disk.samples[0].boxes[0].label)], "acme");
 }
 
+// Found by fuzz_ui_upload: an edit with fractional coordinates was shown as drawn but stored
+// rounded, so the project read back other boxes after a restart; a box half a pixel wide at the
+// image's edge rounded to nothing. Boxes are now kept as stored, and one that rounds away is refused.
+TEST(UiProject, EditsAreKeptInWholePixelsAsTheManifestStoresThem) {
+  testing::TempDir dir;
+  std::string ref;
+  ImageEntry shown;
+  {
+    auto project = open_or_die(dir.path());
+    ref = *project->import_image("train", "a.jpg", jpeg(100, 80));
+    const std::int64_t revision = project->image("train", ref)->revision;
+    auto edit = project->set_boxes("train", ref, {{3.5, 1.25, 8.4, 8.6, "acme"}, {-0.4, 70.2, 100.4, 80.5, "acme"}},
+                                   revision);
+    ASSERT_TRUE(edit) << edit.error().message;
+    shown = edit->current;
+    ASSERT_EQ(shown.boxes.size(), 2u);
+    EXPECT_DOUBLE_EQ(shown.boxes[0].x0, 4);
+    EXPECT_DOUBLE_EQ(shown.boxes[0].y0, 1);
+    EXPECT_DOUBLE_EQ(shown.boxes[0].x1, 8);
+    EXPECT_DOUBLE_EQ(shown.boxes[0].y1, 9);
+    EXPECT_DOUBLE_EQ(shown.boxes[1].x0, 0);
+    EXPECT_DOUBLE_EQ(shown.boxes[1].x1, 100);
+    EXPECT_DOUBLE_EQ(shown.boxes[1].y1, 80);
+    auto sliver = project->set_boxes("train", ref, {{99.5, 10, 100.5, 20, "acme"}}, shown.revision);
+    ASSERT_FALSE(sliver);
+    EXPECT_THAT(sliver.error().message, HasSubstr("less than 1×1 px inside the 100×80 image"));
+    EXPECT_EQ(project->image("train", ref)->boxes.size(), 2u);  // the refused edit changed nothing
+  }
+  auto reopened = open_or_die(dir.path());
+  const auto read = reopened->image("train", ref);
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->boxes.size(), shown.boxes.size());
+  for (std::size_t i = 0; i < read->boxes.size(); ++i) {
+    EXPECT_DOUBLE_EQ(read->boxes[i].x0, shown.boxes[i].x0);
+    EXPECT_DOUBLE_EQ(read->boxes[i].y0, shown.boxes[i].y0);
+    EXPECT_DOUBLE_EQ(read->boxes[i].x1, shown.boxes[i].x1);
+    EXPECT_DOUBLE_EQ(read->boxes[i].y1, shown.boxes[i].y1);
+  }
+}
+
 TEST(UiProject, AStaleRevisionIsAConflictNotALoss) {
   testing::TempDir dir;
   auto project = open_or_die(dir.path());

@@ -29,8 +29,10 @@ function iou(a, b) {
   return union > 0 ? inter / union : 0;
 }
 const copyBoxes = (boxes) => boxes.map((b) => ({ x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1, label: b.label || null }));
+// What a save sends: whole pixels, as the server keeps them (and the manifest stores them), so the
+// page's idea of what is saved is what a reload shows.
 const savedForm = (boxes) => boxes.filter((b) => b.label).map((b) => ({
-  x0: round(b.x0), y0: round(b.y0), x1: round(b.x1), y1: round(b.y1), label: b.label,
+  x0: Math.round(b.x0), y0: Math.round(b.y0), x1: Math.round(b.x1), y1: Math.round(b.y1), label: b.label,
 }));
 
 export function labelerView(root, route) {

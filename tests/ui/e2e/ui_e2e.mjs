@@ -336,11 +336,15 @@ async function main() {
   // 6. The evaluation report and the model's F1 in the project view.
   begin('6 evaluation');
   const href = await page.$eval('[data-testid=eval-link]', (e) => e.href);
-  const reportTarget = browser.waitForTarget((t) => t.url() === href, { timeout: 30000 });
+  // Generous limits: under a loaded CI machine (another test training beside this one) the
+  // report, with a picture per test image, once took over 30 s to load completely.
+  const reportTarget = browser.waitForTarget((t) => t.url() === href, { timeout: 90000 })
+    .catch((e) => { throw new Error(`the report tab for ${href} never opened: ${e.message}`); });
   await page.click('[data-testid=eval-link]');
   const reportPage = await (await reportTarget).page();
   await reportPage.waitForFunction(() => document.readyState === 'complete'
-    && (document.title.trim() || (document.querySelector('h1, h2') && document.querySelector('h1, h2').textContent.trim())), { timeout: 30000 });
+    && (document.title.trim() || (document.querySelector('h1, h2') && document.querySelector('h1, h2').textContent.trim())), { timeout: 90000 })
+    .catch((e) => { throw new Error(`the report at ${href} did not finish loading: ${e.message}`); });
   const heading = await reportPage.evaluate(() => document.title.trim() || document.querySelector('h1, h2').textContent.trim());
   check(Boolean(heading), `evaluation report opens: "${heading}"`);
   check((await fetch(href)).status === 200, 'report answers 200');
