@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -32,10 +35,25 @@ void set_shares(std::vector<LabelTotal>& labels) {
   for (auto& label : labels) label.share_of_voice = all > 0 ? label.seconds / all : 0;
 }
 
-// A finite, non-negative number field, or 0.
+// Beyond these a summary's number is not a measurement (a billion seconds is 31 years of video);
+// taken as 0. Counts are then summed saturating, so no number of summaries overflows them.
+constexpr double kMaxSeconds = 1e9;
+constexpr std::int64_t kMaxCount = 1'000'000'000'000;
+
+std::int64_t add_saturating(std::int64_t a, std::int64_t b) {
+  return a > std::numeric_limits<std::int64_t>::max() - b ? std::numeric_limits<std::int64_t>::max() : a + b;
+}
+
+// A finite, non-negative number field up to kMaxSeconds, or 0.
 double seconds_field(const json& object, const char* key) {
   const double value = field_or(object, key, 0.0);
-  return std::isfinite(value) && value > 0 ? value : 0;
+  return std::isfinite(value) && value > 0 && value <= kMaxSeconds ? value : 0;
+}
+
+// A non-negative whole number field up to kMaxCount, or 0.
+std::int64_t count_field(const json& object, const char* key) {
+  const auto value = field_or<std::int64_t>(object, key, 0);
+  return value > 0 && value <= kMaxCount ? value : 0;
 }
 
 }  // namespace
@@ -57,20 +75,21 @@ ExposureTotals sum_exposure(const std::vector<SummaryFile>& files) {
     row.source = field_or<std::string>(summary["video"], "source", "");
     row.complete = field_or(summary, "complete", false);
     row.video_s = seconds_field(summary, "video_s_covered");
+    std::set<std::string> counted;  // a label listed twice in one summary is still one video
     for (const auto& entry : summary["labels"]) {
       const std::string name = field_or<std::string>(entry, "name", "");
       if (name.empty()) continue;
       LabelTotal label;
       label.name = name;
-      label.exposures = std::max(0, field_or(entry, "exposures", 0));
+      label.exposures = count_field(entry, "exposures");
       label.seconds = seconds_field(entry, "seconds_on_screen");
       label.longest_s = seconds_field(entry, "longest_exposure_s");
       label.solus_seconds = seconds_field(entry, "solus_seconds");
       label.videos = label.exposures > 0 ? 1 : 0;
       LabelTotal& total = by_name[name];
       total.name = name;
-      total.videos += label.videos;
-      total.exposures += label.exposures;
+      if (label.videos > 0 && counted.insert(name).second) total.videos += 1;
+      total.exposures = add_saturating(total.exposures, label.exposures);
       total.seconds += label.seconds;
       total.longest_s = std::max(total.longest_s, label.longest_s);
       total.solus_seconds += label.solus_seconds;

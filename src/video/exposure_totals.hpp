@@ -7,6 +7,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,8 @@ struct SummaryFile {
 
 struct LabelTotal {
   std::string name;
-  int videos = 0;  ///< videos in which it had at least one exposure
-  int exposures = 0;
+  std::int64_t videos = 0;  ///< videos in which it had at least one exposure
+  std::int64_t exposures = 0;
   double seconds = 0;
   double longest_s = 0;
   double solus_seconds = 0;

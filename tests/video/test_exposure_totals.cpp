@@ -81,5 +81,32 @@ TEST(ExposureTotals, HostileNumbersAreIgnoredNotConverted) {
   EXPECT_DOUBLE_EQ(totals.video_s, 0);
 }
 
+// Found by fuzz_exposure: two summaries each claiming 2^31-1 exposures of one label overflowed
+// the int sum (UBSan), and seconds of 1e308 summed to infinity.
+TEST(ExposureTotals, NoSumOverflowsHoweverManySummariesClaim) {
+  const std::string huge = summary("x.mp4", true, 1e9, json::array({{{"name", "acme"},
+                                                                       {"exposures", 2147483647},
+                                                                       {"seconds_on_screen", 1e308},
+                                                                       {"longest_exposure_s", 1e308},
+                                                                       {"solus_seconds", 5e8}}}));
+  std::vector<SummaryFile> files;
+  for (int i = 0; i < 8; ++i) files.push_back({"out/v" + std::to_string(i), huge});
+  const auto totals = sum_exposure(files);
+  ASSERT_EQ(totals.labels.size(), 1U);
+  EXPECT_EQ(totals.labels[0].exposures, 8LL * 2147483647);
+  EXPECT_DOUBLE_EQ(totals.labels[0].seconds, 0);  // 1e308 s is no measurement
+  EXPECT_DOUBLE_EQ(totals.labels[0].longest_s, 0);
+  EXPECT_DOUBLE_EQ(totals.labels[0].solus_seconds, 8 * 5e8);
+  EXPECT_DOUBLE_EQ(totals.video_s, 8e9);
+  const auto too_many = sum_exposure({{"out/y", summary("y.mp4", true, 1, json::array({{{"name", "acme"},
+                                                                                       {"exposures", 9223372036854775807LL}}}))}});
+  EXPECT_EQ(too_many.labels[0].exposures, 0);
+  // A label listed twice in one summary is on screen in one video, not two.
+  const auto twice = sum_exposure({{"out/z", summary("z.mp4", true, 10, json::array({label("acme", 1, 2, 2, 0),
+                                                                                     label("acme", 2, 3, 3, 0)}))}});
+  EXPECT_EQ(twice.labels[0].videos, 1);
+  EXPECT_EQ(twice.labels[0].exposures, 3);
+}
+
 }  // namespace
 }  // namespace logoscope::video
