@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "core/paths.hpp"
 #include "dataset/format_util.hpp"
 #include "dataset/formats.hpp"
@@ -25,10 +27,11 @@ std::optional<std::string> id_key(const json& id) {
   if (id.is_number_integer()) return std::to_string(id.get<std::int64_t>());
   if (id.is_number_float()) {
     const double value = id.get<double>();
-    if (std::isfinite(value) && value == std::floor(value)) {
-      return std::to_string(static_cast<std::int64_t>(value));
-    }
-    return std::nullopt;
+    if (!std::isfinite(value) || value != std::floor(value)) return std::nullopt;
+    // 3.0 keys as 3 (the same id as the integer 3); a whole number beyond int64 (3e69) cannot be
+    // converted and keys by its own text.
+    if (std::fabs(value) < 9.2e18) return std::to_string(static_cast<std::int64_t>(value));
+    return fmt::format("{:.17g}", value);
   }
   if (id.is_string()) return "\"" + id.get<std::string>() + "\"";
   return std::nullopt;

@@ -98,6 +98,15 @@ Result<Entry> parse_entry(const nlohmann::json& spec, const std::string& where) 
       entry.min = quant["min"].get<double>();
       entry.scale = quant["scale"].get<double>();
       entry.storage = qtype == "uint8" ? Storage::kUint8Affine : Storage::kUint16Affine;
+      // Every code 0..255 (or 65535) must dequantize to a value the tensor's type holds.
+      const double top = entry.min + entry.scale * (qtype == "uint8" ? 255.0 : 65535.0);
+      const double limit = entry.is_float ? static_cast<double>(std::numeric_limits<float>::max())
+                                          : static_cast<double>(std::numeric_limits<std::int32_t>::max());
+      if (!std::isfinite(top) || std::fabs(entry.min) > limit || std::fabs(top) > limit) {
+        return Error{ErrorCode::kInvalidValue,
+                     fmt::format("{}: {} quantization with min {} and scale {} gives values beyond the range of {}",
+                                 at, qtype, entry.min, entry.scale, dtype)};
+      }
     } else {
       return Error{ErrorCode::kUnsupportedFormat,
                    fmt::format("{}: quantization dtype \"{}\" is not supported (float16, uint8, uint16 are)", at, qtype)};

@@ -241,6 +241,22 @@ TEST(CocoFormat, ReadsPythonStyleNanAsAReportedBadBoxWithoutLosingTheFile) {
   EXPECT_EQ(problems[0].kind, "non_finite_coordinate");
 }
 
+// Found by fuzz_coco: an id written as a whole number beyond int64 (3.1e69) was converted to an
+// integer (undefined behaviour); it is now an id of its own, and 3.0 is still the id 3.
+TEST(CocoFormat, IdsBeyondInt64AreKeysNotConversions) {
+  TempDir dir;
+  const std::string coco = dir.write("c.json", R"({"images": [{"id": 3.0, "file_name": "a.jpg"},
+                                                              {"id": 3.1e69, "file_name": "b.jpg"}],
+    "annotations": [{"image_id": 3, "category_id": 3111111111111111111111111111111111111111111111111111111111111111111111,
+                     "bbox": [1, 2, 3, 4]},
+                    {"image_id": 3.1e69, "category_id": 1, "bbox": [1, 2, 3, 4]}],
+    "categories": [{"id": 1, "name": "x"}, {"id": 3.111111111111111e69, "name": "y"}]})");
+  Problems problems;
+  const Dataset data = read_ok(coco, std::nullopt, problems);
+  ASSERT_EQ(data.samples.size(), 2U);
+  EXPECT_EQ(data.box_count(), 2U);
+}
+
 class YoloNames : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(YoloNames, ReadsSplitFoldersAndEveryNamesForm) {

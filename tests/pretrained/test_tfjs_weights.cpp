@@ -125,6 +125,14 @@ TEST(TfjsWeights, BadInputsAreNamedErrors) {
       {"quantization dtype not a string",
        R"({"weightsManifest": [{"paths": ["a.bin"], "weights": [{"name": "q", "shape": [1], "dtype": "float32", "quantization": {"dtype": []}}]}]})",
        "1", ErrorCode::kUnsupportedFormat, "tensor \"q\""},
+      // Found by fuzz_tfjs: an int32 tensor whose uint16 codes dequantize beyond int32 (scale 2e14)
+      // was converted unchecked (UBSan).
+      {"quantized beyond int32",
+       R"({"weightsManifest": [{"paths": ["a.bin"], "weights": [{"name": "q", "shape": [1], "dtype": "int32", "quantization": {"dtype": "uint16", "min": 260, "scale": 211111111111110.25}}]}]})",
+       "12", ErrorCode::kInvalidValue, "beyond the range of int32"},
+      {"quantized beyond float",
+       R"({"weightsManifest": [{"paths": ["a.bin"], "weights": [{"name": "q", "shape": [1], "dtype": "float32", "quantization": {"dtype": "uint8", "min": 0, "scale": 1e307}}]}]})",
+       "1", ErrorCode::kInvalidValue, "beyond the range of float32"},
       {"duplicate tensor",
        R"({"weightsManifest": [{"paths": ["a.bin"], "weights": [{"name": "d", "shape": [1], "dtype": "float32"}, {"name": "d", "shape": [1], "dtype": "float32"}]}]})",
        "12345678", ErrorCode::kInvalidValue, "appears twice"},
