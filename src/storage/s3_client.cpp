@@ -363,6 +363,8 @@ Status S3Client::put_file(const S3Location& location, const std::string& local_p
   return put(location, *whole);
 }
 
+constexpr std::uint64_t kMaxParts = 10'000;  // S3's limit per multipart upload
+
 Status S3Client::put_in_parts(const S3Location& location, std::uint64_t size,
                               const std::function<Result<std::string>(std::uint64_t, std::size_t)>& read_part) const {
   Request start;
@@ -389,8 +391,10 @@ Status S3Client::put_in_parts(const S3Location& location, std::uint64_t size,
 
   std::string complete = "<CompleteMultipartUpload>";
   int part_number = 1;
-  for (std::uint64_t offset = 0; offset < size; offset += settings_.part_size, ++part_number) {
-    const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(settings_.part_size, size - offset));
+  // S3 takes at most 10,000 parts: a larger file gets larger parts, as the AWS CLI does.
+  const std::uint64_t part_size = std::max<std::uint64_t>(settings_.part_size, (size + kMaxParts - 1) / kMaxParts);
+  for (std::uint64_t offset = 0; offset < size; offset += part_size, ++part_number) {
+    const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(part_size, size - offset));
     auto part = read_part(offset, length);
     if (!part) {
       abort();

@@ -1,9 +1,15 @@
 #include "storage/s3_config.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
+#include <optional>
+#include <string>
+#include <tuple>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "storage/aws_credentials.hpp"
 
@@ -23,6 +29,29 @@ Result<std::string> checked_endpoint(std::string endpoint, const std::string& so
   }
   while (endpoint.size() > 8 && endpoint.back() == '/') endpoint.pop_back();
   return endpoint;
+}
+
+// S3's part sizes: every part but the last at least 5 MiB, none over 5 GiB.
+constexpr std::uint64_t kMinPartSize = std::uint64_t{5} << 20;
+constexpr std::uint64_t kMaxPartSize = std::uint64_t{5} << 30;
+
+// "8MB", "64 MiB", "1048576": the AWS CLI's sizes (KB, MB, GB, TB and their KiB… forms are all
+// powers of 1024); nullopt when not one.
+std::optional<std::uint64_t> parse_byte_size(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])) != 0) ++digits;
+  if (digits == 0 || digits > 15) return std::nullopt;
+  const std::uint64_t number = std::stoull(text.substr(0, digits));
+  std::string unit;
+  for (std::size_t i = digits; i < text.size(); ++i) {
+    if (text[i] != ' ') unit += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
+  }
+  static const std::pair<const char*, int> kUnits[] = {{"", 0},    {"B", 0},    {"KB", 10},  {"KIB", 10}, {"MB", 20},
+                                                       {"MIB", 20}, {"GB", 30}, {"GIB", 30}, {"TB", 40},  {"TIB", 40}};
+  for (const auto& [name, shift] : kUnits) {
+    if (unit == name) return number > (UINT64_MAX >> shift) ? std::nullopt : std::optional(number << shift);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -101,6 +130,28 @@ Result<S3Settings> resolve_s3_settings(const EnvLookup& env, const std::string& 
       return Error{ErrorCode::kInvalidValue,
                    fmt::format("{}: addressing style \"{}\" is not path, virtual or auto", style->second, style->first)};
     }
+  }
+
+  // Multipart sizes, as the AWS CLI reads them from the profile's nested s3 settings
+  // (s3 =\n  multipart_threshold = 64MB\n  multipart_chunksize = 16MB). A size outside what S3
+  // allows is brought inside it, as the AWS CLI does, with a warning; only text that is no size
+  // is refused.
+  for (const auto& [key, target, minimum, maximum] :
+       {std::tuple{"s3.multipart_threshold", &settings.multipart_threshold, std::uint64_t{1}, UINT64_MAX},
+        std::tuple{"s3.multipart_chunksize", &settings.part_size, kMinPartSize, kMaxPartSize}}) {
+    const auto configured = ini_value(config_section, key);
+    if (!configured) continue;
+    const auto size = parse_byte_size(*configured);
+    if (!size) {
+      return Error{ErrorCode::kInvalidValue, fmt::format("{}: {} = \"{}\" is not a size (e.g. 8MB, 64MB, 1048576)",
+                                                         config_path, key + 3, *configured)};
+    }
+    const std::uint64_t used = std::clamp(*size, minimum, maximum);
+    if (used != *size) {
+      spdlog::warn("{}: {} = {}: S3 takes {} to {} bytes; using {}", config_path, key + 3, *configured, minimum,
+                   maximum, used);
+    }
+    *target = static_cast<std::size_t>(std::min<std::uint64_t>(used, SIZE_MAX));
   }
 
   if (auto attempts = env("AWS_MAX_ATTEMPTS")) {

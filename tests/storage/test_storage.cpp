@@ -116,6 +116,39 @@ TEST(S3Settings, ProfilesFromTheSharedFiles) {
   EXPECT_EQ(resolve_s3_settings(env.lookup(), "https://s3.example.com")->endpoint, "https://s3.example.com");
 }
 
+TEST(S3Settings, MultipartSizesAsTheAwsCliReadsThem) {
+  FakeEnvironment env;
+  EXPECT_EQ(resolve_s3_settings(env.lookup())->multipart_threshold, std::size_t{16} << 20);
+  env.home.write(".aws/config", "[default]\ns3 =\n  multipart_threshold = 64MB\n  multipart_chunksize = 16 MiB\n");
+  auto settings = resolve_s3_settings(env.lookup());
+  ASSERT_TRUE(settings) << settings.error().message;
+  EXPECT_EQ(settings->multipart_threshold, std::size_t{64} << 20);
+  EXPECT_EQ(settings->part_size, std::size_t{16} << 20);
+  env.home.write(".aws/config", "[default]\ns3 =\n  multipart_threshold = 1024\n  multipart_chunksize = 5GB\n");
+  settings = resolve_s3_settings(env.lookup());
+  ASSERT_TRUE(settings) << settings.error().message;
+  EXPECT_EQ(settings->multipart_threshold, 1024U);
+  EXPECT_EQ(settings->part_size, std::size_t{5} << 30);
+  // Sizes S3 does not take are brought inside its limits, as the AWS CLI does.
+  env.home.write(".aws/config", "[default]\ns3 =\n  multipart_chunksize = 1MB\n");
+  settings = resolve_s3_settings(env.lookup());
+  ASSERT_TRUE(settings) << settings.error().message;
+  EXPECT_EQ(settings->part_size, std::size_t{5} << 20);
+  env.home.write(".aws/config", "[default]\ns3 =\n  multipart_chunksize = 6GB\n");
+  EXPECT_EQ(resolve_s3_settings(env.lookup())->part_size, std::size_t{5} << 30);
+  env.home.write(".aws/config", "[default]\ns3 =\n  multipart_threshold = 0\n");
+  EXPECT_EQ(resolve_s3_settings(env.lookup())->multipart_threshold, 1U);
+  // Text that is no size is refused by name.
+  for (const char* bad : {"multipart_threshold = lots", "multipart_threshold = 8 parsecs",
+                          "multipart_threshold = 99999999999999TB", "multipart_chunksize = MB"}) {
+    env.home.write(".aws/config", std::string("[default]\ns3 =\n  ") + bad + "\n");
+    settings = resolve_s3_settings(env.lookup());
+    ASSERT_FALSE(settings) << bad;
+    EXPECT_THAT(settings.error().message, HasSubstr(std::string(bad).substr(0, std::string(bad).find(' ')))) << bad;
+    EXPECT_THAT(settings.error().message, HasSubstr(".aws/config")) << bad;
+  }
+}
+
 TEST(S3Settings, NoCredentialsSaysWhereItLooked) {
   FakeEnvironment env;
   const auto settings = resolve_s3_settings(env.lookup());
