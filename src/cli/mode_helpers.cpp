@@ -68,6 +68,29 @@ void check_output(const std::string& out, const InputSet& inputs, bool overwrite
                                   option, out)});
 }
 
+bool resume_starts_over(const std::string& out) {
+  if (out.empty() || storage::is_remote(out)) return false;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(fs::path(out) / "last_state.json", ec)) return false;
+  if (fs::exists(out, ec)) {
+    if (!fs::is_directory(out, ec)) return false;
+    for (fs::directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      // A kill during the first checkpoint can leave its weights without last_state.json, which is
+      // written last: without it they cannot be resumed.
+      const bool checkpoint_part = (name.starts_with("last_") && name.ends_with(".pt")) || name == "best.pt";
+      const bool leftover = name == "training.csv" || (name == "scenes" && it->is_directory(ec)) || checkpoint_part ||
+                            name.find(".logoscope-tmp-") != std::string::npos || name.ends_with(".partial");
+      if (!leftover) return false;
+    }
+    if (ec) return false;
+  }
+  spdlog::warn("--resume: {} holds no checkpoint yet (the run stopped before its first one); training from the start",
+               out);
+  return true;
+}
+
 void add_dataset_inputs(InputSet& inputs, const std::string& dataset_file, const Dataset& data) {
   inputs.add(dataset_file);
   for (const auto& sample : data.samples) inputs.add(sample.image);

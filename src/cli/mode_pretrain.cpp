@@ -42,7 +42,12 @@ struct PretrainArgs {
   bool overwrite = false;
 };
 
-int run_pretrain(const PretrainArgs& args, const CommonOptions& common) {
+int run_pretrain(const PretrainArgs& given, const CommonOptions& common) {
+  PretrainArgs args = given;
+  if (args.resume && resume_starts_over(args.out)) {
+    args.resume = false;
+    args.overwrite = true;  // only the stopped run's own files are there
+  }
   pretrain::PretrainConfig config;
   config.train.time_budget_s = value_or_throw(dataset::parse_duration(args.time_budget));
   if (!args.resume) check_output(args.out, {args.icons, args.photos}, args.overwrite, "--out");

@@ -80,7 +80,12 @@ void check_model_folder(const TrainArgs& args) {
   check_output(args.out, inputs, args.overwrite, "--out");
 }
 
-int run_train(const TrainArgs& args, const CommonOptions& common) {
+int run_train(const TrainArgs& given, const CommonOptions& common) {
+  TrainArgs args = given;
+  if (args.resume && resume_starts_over(args.out)) {
+    args.resume = false;
+    args.overwrite = true;  // only the stopped run's own files are there
+  }
   // Everything that can be checked without reading the data is checked first.
   TrainOptions options;
   if (args.train.empty() && args.references.empty()) {

@@ -69,6 +69,14 @@ dataset::DatasetFormat output_format(const std::string& out, const std::string& 
 /// `out` came from in the message.
 void check_output(const std::string& out, const InputSet& inputs, bool overwrite, const std::string& option);
 
+/// `--resume` where no checkpoint was written yet: true, after saying so, when OUT does not exist
+/// or holds only what a training (or pretraining) stopped before its first checkpoint leaves
+/// (training.csv, scenes/, temporary files, the weights of a checkpoint cut before its
+/// last_state.json); the caller then trains from the start into it, so
+/// that the same command with --resume always continues a killed run. False when OUT holds a
+/// checkpoint (resume it) or anything else (the trainer's "nothing to resume" stands).
+bool resume_starts_over(const std::string& out);
+
 /// Adds `dataset_file` and every image `data` names to `inputs`.
 void add_dataset_inputs(InputSet& inputs, const std::string& dataset_file, const Dataset& data);
 

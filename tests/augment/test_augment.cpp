@@ -12,21 +12,15 @@
 #include <opencv2/imgproc.hpp>
 
 #include "augment/augment.hpp"
+#include "support/red_logos.hpp"
 
 namespace logoscope::augment {
 namespace {
 
-const cv::Vec3b kRed(255, 0, 0);
+using testing::geometry_only;
+using testing::red_logo;
 
-// A grey photo with a red rectangle and its box.
-TrainImage red_logo(int width, int height, cv::Rect logo) {
-  TrainImage image;
-  image.rgb = cv::Mat(height, width, CV_8UC3, cv::Scalar(128, 128, 128));
-  image.rgb(logo).setTo(cv::Scalar(255, 0, 0));
-  image.boxes.push_back({static_cast<double>(logo.x), static_cast<double>(logo.y), static_cast<double>(logo.x + logo.width),
-                         static_cast<double>(logo.y + logo.height), 0, false, false});
-  return image;
-}
+const cv::Vec3b kRed(255, 0, 0);
 
 bool reddish(const cv::Vec3b& p) { return p[0] > 200 && p[1] < 60 && p[2] < 60; }
 
@@ -60,21 +54,6 @@ int red_outside(const cv::Mat& rgb, const std::vector<Box>& boxes, int& total) {
     }
   }
   return outside;
-}
-
-// Geometry only: no colour changes that could turn red into something else.
-AugmentConfig geometry_only() {
-  AugmentConfig config;
-  config.color_jitter = 0;
-  config.grayscale_prob = 0;
-  config.tint_prob = 0;
-  config.blur_prob = 0;
-  config.noise_prob = 0;
-  config.jpeg_prob = 0;
-  config.occlusion_prob = 0;
-  config.paste_prob = 0;
-  config.max_distractors = 0;
-  return config;
 }
 
 void expect_boxes_follow_pixels(const TrainImage& sample, const std::string& what) {
