@@ -8,6 +8,9 @@
 
 namespace logoscope::fuzz {
 
+/// A temporary folder made once per process.
+const std::string& process_folder();
+
 /// Writes data into NAME inside a temporary folder made once per process; its path.
 std::string write_input(const std::string& name, const std::uint8_t* data, std::size_t size);
 

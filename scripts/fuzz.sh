@@ -5,21 +5,31 @@
 # leaves the input in build-fuzz/findings/TARGET/; a regression test in the normal suite should
 # then read it (docs/fuzzing.md). The corpus each run grows stays in build-fuzz/corpus/.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET…]        (CI: scripts/fuzz.sh 15)
+#        scripts/fuzz.sh --build-only [TARGET…]       (builds; scripts/fuzz_campaign.py runs them)
+# A longer campaign with CPU time per target kept in a ledger: scripts/fuzz_campaign.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=0
+if [ "${1:-}" = --build-only ]; then build_only=1; set -- 0 "${@:2}"; fi
 seconds=${1:-60}
 shift || true
 case "$seconds" in ''|*[!0-9]*) echo "fuzz.sh: SECONDS must be a whole number, got \"$seconds\"" >&2; exit 2 ;; esac
 
-scripts/setup.sh --test-deps >/dev/null   # clang (libFuzzer) comes with the test packages
 BUILD=build-fuzz
-CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGOSCOPE_FUZZ=ON \
-  -DLOGOSCOPE_BUILD_TESTS=OFF -DLOGOSCOPE_BUILD_BENCH=OFF >/dev/null
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(image manifest coco voc yolo predictions model_info sigv4 base64 aws_answers tfjs rekognition_request)
+  # Every target fuzz/CMakeLists.txt declares.
+  read -r -a targets < <(sed -n 's/^set(LOGOSCOPE_FUZZ_TARGETS \(.*\))$/\1/p' fuzz/CMakeLists.txt)
 fi
-cmake --build "$BUILD" -j"$(nproc)" --target fuzz_seed_images "${targets[@]/#/fuzz_}"
+# LOGOSCOPE_FUZZ_PREBUILT=1: the campaign (fuzz_campaign.py) has built the targets already.
+# LOGOSCOPE_FUZZ_TIMEOUT: seconds (wall time) one input may take, default 10.
+if [ "${LOGOSCOPE_FUZZ_PREBUILT:-0}" != 1 ]; then
+  scripts/setup.sh --test-deps >/dev/null   # clang (libFuzzer) comes with the test packages
+  CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGOSCOPE_FUZZ=ON \
+    -DLOGOSCOPE_BUILD_TESTS=OFF -DLOGOSCOPE_BUILD_BENCH=OFF >/dev/null
+  cmake --build "$BUILD" -j"$(nproc)" --target fuzz_seed_images "${targets[@]/#/fuzz_}"
+fi
+((build_only)) && exit 0
 
 failed=()
 for target in "${targets[@]}"; do
@@ -30,7 +40,7 @@ for target in "${targets[@]}"; do
   [ "$target" = image ] && "$BUILD/fuzz/fuzz_seed_images" "$corpus"
   log="$BUILD/findings/$target.log"
   # -rss_limit_mb bounds a decoder's allocations, -timeout a slow input.
-  if "$BUILD/fuzz/fuzz_$target" "$corpus" -max_total_time="$seconds" -timeout=10 \
+  if "$BUILD/fuzz/fuzz_$target" "$corpus" -max_total_time="$seconds" -timeout="${LOGOSCOPE_FUZZ_TIMEOUT:-10}" \
        -rss_limit_mb=2560 -malloc_limit_mb=2560 -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
     echo "fuzz $target: ${seconds} s, $runs inputs, corpus $(ls "$corpus" | wc -l) files, nothing found"
