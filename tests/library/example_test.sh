@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The installed package works for a program outside this build: installs logoscope into a temporary
-# prefix, builds examples/detect_bytes against it with find_package(logoscope), and checks that the
-# example finds exactly what `logoscope detect` finds in the same images.
+# prefix, checks that its library exports the public API only, builds examples/detect_bytes against
+# it with find_package(logoscope), and checks that the example finds exactly what `logoscope
+# detect` finds in the same images.
 # Usage: example_test.sh SOURCE_DIR BUILD_DIR WORK_DIR
 set -euo pipefail
 source_dir=$1
@@ -11,6 +12,22 @@ rm -rf "$work"
 mkdir -p "$work"
 
 cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
+
+# The library exports the public API and nothing else (src/library/liblogoscope.map): every
+# dynamic symbol it defines is a member of Model or Session, train_model, evaluate or
+# error_code_name, and each of those is there.
+library=$(ls "$work"/prefix/lib*/liblogoscope.so.*.*.* 2>/dev/null || ls "$work"/prefix/lib*/*/liblogoscope.so.*.*.*)
+exported=$(nm -D --defined-only -C "$library" | awk '{ $1 = ""; $2 = ""; sub(/^  /, ""); print }' | grep -v '^LOGOSCOPE_0$')
+if stray=$(grep -v -E '^logoscope::(Model::|Session::|train_model\(|evaluate\(|error_code_name\()' <<<"$exported"); then
+  echo "FAIL liblogoscope.so exports symbols outside the public API:" >&2
+  head -20 <<<"$stray" >&2
+  exit 1
+fi
+for wanted in 'logoscope::Model::load(' 'logoscope::Session::detect(' 'logoscope::Session::detect_files(' \
+              'logoscope::train_model(' 'logoscope::evaluate(' 'logoscope::error_code_name('; do
+  grep -qF "$wanted" <<<"$exported" || { echo "FAIL liblogoscope.so does not export $wanted" >&2; exit 1; }
+done
+echo "ok: liblogoscope.so exports $(wc -l <<<"$exported") symbols, all of the public API"
 cmake -S "$source_dir/examples/detect_bytes" -B "$work/example" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/example" >/dev/null
 
