@@ -163,6 +163,10 @@ class Model {
   Model& operator=(const Model&) = delete;
 
   [[nodiscard]] const ModelDescription& description() const;
+  /// Checks detection options against this model without detecting, as every detect call would:
+  /// kInvalidArgument for min_confidence over 100 or a label the model does not have. For a
+  /// program that wants to refuse bad options before it starts on a list of images.
+  [[nodiscard]] Status check(const DetectOptions& options) const;
 
   struct Impl;
   /// Internal: the engine behind the public API.

@@ -28,7 +28,6 @@
 #include "eval/predictions.hpp"
 #include "imageio/image_io.hpp"
 #include "infer/tiling.hpp"
-#include "library/model_impl.hpp"
 #include "logoscope/detect.hpp"
 #include "logoscope/train.hpp"
 #include "marks/reference_marks.hpp"
@@ -394,7 +393,7 @@ int run_detect(const DetectArgs& given, const CommonOptions& common) {
   const auto model = value_or_throw(Model::load(model_directory(args, common, quick_model_folder), model_options));
   const auto& labels = model->description().labels;
   Session session(model, {args.threads});
-  if (auto checked = resolve_filter(model->description(), detect_options); !checked) {
+  if (auto checked = model->check(detect_options); !checked) {
     throw Failure(Error{checked.error().code, "--labels: " + checked.error().message});
   }
 

@@ -189,6 +189,14 @@ const ModelDescription& Model::description() const {
   return impl_->description;
 }
 
+Status Model::check(const DetectOptions& options) const {
+  return library::never_throws("Model::check", [&]() -> Status {
+    auto filter = resolve_filter(impl_->description, options);
+    if (!filter) return filter.error();
+    return Ok{};
+  });
+}
+
 Result<std::shared_ptr<const Model>> Model::load(const std::string& directory, const ModelOptions& options) {
   return library::never_throws("Model::load", [&]() -> Result<std::shared_ptr<const Model>> {
     if (options.tile_overlap >= options.tile_size / 2) {

@@ -23,7 +23,7 @@ if stray=$(grep -v -E '^logoscope::(Model::|Session::|train_model\(|evaluate\(|e
   head -20 <<<"$stray" >&2
   exit 1
 fi
-for wanted in 'logoscope::Model::load(' 'logoscope::Session::detect(' 'logoscope::Session::detect_files(' \
+for wanted in 'logoscope::Model::load(' 'logoscope::Model::check(' 'logoscope::Session::detect(' 'logoscope::Session::detect_files(' \
               'logoscope::train_model(' 'logoscope::evaluate(' 'logoscope::error_code_name('; do
   grep -qF "$wanted" <<<"$exported" || { echo "FAIL liblogoscope.so does not export $wanted" >&2; exit 1; }
 done

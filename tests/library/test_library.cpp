@@ -135,6 +135,14 @@ TEST_F(LibraryTest, BadInputsAreErrorsNotCrashes) {
   DetectOptions over;
   over.min_confidence = 101;
   EXPECT_EQ(session.detect(bytes, over).error().code, ErrorCode::kInvalidArgument);
+  // Model::check refuses the same options without an image, with the same messages.
+  EXPECT_TRUE((*model)->check(DetectOptions{}).ok());
+  EXPECT_EQ((*model)->check(over).error().code, ErrorCode::kInvalidArgument);
+  ASSERT_FALSE((*model)->check(unknown).ok());
+  EXPECT_EQ((*model)->check(unknown).error().message, refused.error().message);
+  DetectOptions known;
+  known.labels = {(*model)->description().labels.at(0)};
+  EXPECT_TRUE((*model)->check(known).ok());
   EXPECT_EQ(session.detect(ImageView{}).error().code, ErrorCode::kInvalidArgument);
   const std::uint8_t pixel[3] = {1, 2, 3};
   EXPECT_EQ(session.detect(ImageView{pixel, 4, 1, 2, PixelFormat::kRgb8}).error().code,
