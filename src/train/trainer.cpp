@@ -1,11 +1,11 @@
 #include "train/trainer.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -27,6 +27,7 @@
 #include "model/network_io.hpp"
 #include "synth/synth_dataset.hpp"
 #include "train/batch_loader.hpp"
+#include "train/schedule.hpp"
 #include "train/start_network.hpp"
 #include "train/training_data.hpp"
 #include "train/validation.hpp"
@@ -136,12 +137,8 @@ struct Checkpoint {
         best((fs::path(dir) / "best.pt").string()) {}
 };
 
-// "45 s", "19 min", "1 h 05 min": for messages that estimate.
-std::string rough_duration(double seconds) {
-  if (seconds < 90) return fmt::format("{:.0f} s", seconds);
-  const auto minutes = std::llround(seconds / 60.0);
-  if (minutes < 60) return fmt::format("{} min", minutes);
-  return fmt::format("{} h {:02d} min", minutes / 60, minutes % 60);
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
 }
 
 std::string status_line(double loss, double val_f1, double val_ap) {
@@ -149,12 +146,6 @@ std::string status_line(double loss, double val_f1, double val_ap) {
 }
 
 }  // namespace
-
-std::int64_t recipe_steps(std::size_t labels, std::size_t labeled_photos) {
-  const double photos = std::max<double>(static_cast<double>(labeled_photos), 20.0 * static_cast<double>(labels));
-  const double steps = 400.0 * std::pow(std::max(1.0, photos / 20.0), 0.55);
-  return std::clamp<std::int64_t>(50 * std::llround(steps / 50.0), 400, 4000);
-}
 
 nlohmann::json config_to_json(const TrainConfig& config) {
   const auto& a = config.augment;
@@ -206,401 +197,477 @@ Result<TrainConfig> resumed_config(const TrainConfig& requested, const std::stri
   return config;
 }
 
+// One training as named steps. prepare: the data, the augmentation and the network; restore: a
+// checkpoint's weights, optimiser and counters (with --resume); plan: the step count and
+// training.csv; then the loop, each turn `schedule` (stop?, learning rate) and `train_step`, and at
+// the validation schedule's points `validate` and `checkpoint`; last `save`: the best weights,
+// int8 ranges, the test evaluation and model.json. The pure decisions (length, learning rate,
+// validation points, early stopping, the log a resumed run keeps) are in schedule.hpp.
+class TrainingRun {
+ public:
+  TrainingRun(const TrainInputs& inputs, const TrainConfig& config, const std::string& model_dir)
+      : inputs_(inputs), config_(config), model_dir_(model_dir), checkpoint_(model_dir) {}
+
+  Status prepare();
+  Status restore();
+  Status plan();
+  Result<TrainSummary> run();
+
+ private:
+  [[nodiscard]] double elapsed() const {
+    return elapsed_before_ + std::chrono::duration<double>(Clock::now() - loop_start_).count();
+  }
+  [[nodiscard]] double progress() const { return length_.progress(step_, elapsed()); }
+  // Why the loop ends now ("steps", "epochs", "time_budget", "stopped"), or empty to go on.
+  std::string should_end(double progress_now);
+  void set_learning_rate(double rate);
+  void train_step();
+  Status validate(double progress_now);
+  Status checkpoint(double elapsed_s);
+  void log_row(double elapsed_s, bool with_validation);
+  void report(bool finished);
+  void say_why_it_ended(double train_seconds) const;
+  Status keep_best_weights();
+  Status calibrate_int8(model::ModelInfo& info);
+  void evaluate_test(model::ModelInfo& info, TrainSummary& summary);
+  nlohmann::json time_split() const;
+  void record_datasets(model::ModelInfo& info) const;
+
+  const TrainInputs& inputs_;
+  const TrainConfig& config_;
+  const std::string model_dir_;
+  const Checkpoint checkpoint_;
+  Clock::time_point started_at_ = Clock::now();
+  int threads_ = 1;
+
+  std::optional<TrainingData> data_;
+  Dataset validation_;
+  augment::AugmentConfig augment_config_;
+  augment::FlipPolicy flip_policy_;
+  std::optional<StartedNetwork> started_;
+  model::Detector net_{nullptr};
+  model::Detector ema_{nullptr};
+  torch::Device device_{torch::kCPU};
+  Optimiser optimiser_;
+  nlohmann::json network_;  // what a resumed run needs to rebuild this network (last_state.json)
+
+  std::int64_t step_ = 0;
+  std::int64_t step_at_start_ = 0;
+  double elapsed_before_ = 0;
+  EarlyStopping early_;
+  std::int64_t best_step_ = 0;
+  StepPlan plan_;
+  RunLength length_{0, 0};
+  std::optional<ValidationSchedule> validations_;
+  std::ofstream csv_;
+  std::unique_ptr<BatchLoader> loader_;
+  Clock::time_point loop_start_ = Clock::now();
+
+  double lr_ = 0;
+  // Running means of the losses (the first step's value, then 5 % per step).
+  double loss_avg_ = 0;
+  double cls_avg_ = 0;
+  double box_avg_ = 0;
+  double ctr_avg_ = 0;
+  double last_val_f1_ = -1;
+  double last_val_ap_ = -1;
+  std::int64_t reported_done_ = -1;
+  std::string stopped_by_;
+  // Where this session's wall time goes (model.json "time_split_s"): the network's steps (forward
+  // with the loss, backward, the update), waiting for the loader's next batch, and validation with
+  // its checkpoints.
+  double waiting_s_ = 0;
+  double steps_s_ = 0;
+  double forward_s_ = 0;
+  double backward_s_ = 0;
+  double update_s_ = 0;  // gradient clipping, AdamW, EMA
+  double validating_s_ = 0;
+};
+
+Status TrainingRun::prepare() {
+  std::error_code ec;
+  fs::create_directories(model_dir_, ec);
+  if (ec) return Error{ErrorCode::kIo, fmt::format("{}: cannot create the model folder: {}", model_dir_, ec.message())};
+  threads_ = choose_thread_count(config_.threads);
+  torch::set_num_threads(threads_);
+  torch::manual_seed(config_.seed);
+
+  auto prepared = prepare_training_data(inputs_, config_);
+  if (!prepared) return prepared.error();
+  data_ = std::move(prepared).value();
+  validation_ = in_model_labels(data_->validation, inputs_.train.labels);
+
+  augment_config_ = config_.augment;
+  augment_config_.output_size = config_.input_size;
+  std::erase_if(augment_config_.distractor_marks,
+                [&](int mark) { return inputs_.train.find_label(synth::synthetic_label_name(mark)) >= 0; });
+  flip_policy_.no_flip.assign(inputs_.train.labels.size(), false);
+  for (const auto& name : inputs_.no_flip_labels) {
+    const int label = inputs_.train.find_label(name);
+    if (label < 0) return Error{ErrorCode::kInvalidArgument, fmt::format("--no-flip names an unknown label \"{}\"", name)};
+    flip_policy_.no_flip[static_cast<std::size_t>(label)] = true;
+  }
+
+  auto started = start_network(inputs_.train.labels, config_);
+  if (!started) return started.error();
+  started_ = std::move(started).value();
+  net_ = started_->net;
+  ema_ = model::build_network(started_->info);
+  model::to_channels_last(*net_);
+  model::to_channels_last(*ema_);
+  device_ = model::preferred_device();
+  net_->to(device_);
+  ema_->to(device_);
+  model::copy_weights(*ema_, *net_);
+  if (device_.is_cuda()) spdlog::info("training on the GPU");
+  optimiser_ = make_optimiser(*net_, config_, started_->trunk_lr_scale);
+  std::error_code absolute_ec;
+  network_ = {{"architecture", started_->info.architecture},
+              {"base_model", config_.base_model.empty() || is_s3_uri(config_.base_model)
+                                 ? config_.base_model
+                                 : fs::absolute(config_.base_model, absolute_ec).string()},
+              {"freeze", config_.freeze},
+              {"trunk_lr_scale", started_->trunk_lr_scale}};
+  return Ok{};
+}
+
+Status TrainingRun::restore() {
+  if (!config_.resume) return Ok{};
+  std::ifstream state_in(checkpoint_.state);
+  if (!state_in) return Error{ErrorCode::kNotFound, fmt::format("{}: nothing to resume (no checkpoint)", checkpoint_.state)};
+  const auto state = nlohmann::json::parse(state_in, nullptr, false);
+  if (state.is_discarded()) return Error{ErrorCode::kParse, fmt::format("{}: not valid JSON", checkpoint_.state)};
+  try {
+    auto load_into = [](model::DetectorImpl& module, const std::string& path) {
+      torch::serialize::InputArchive archive;
+      archive.load_from(path);
+      module.load(archive);
+    };
+    load_into(*net_, checkpoint_.net);
+    load_into(*ema_, checkpoint_.ema);
+    torch::load(*optimiser_.adam, checkpoint_.optimiser);
+    net_->to(device_);
+    ema_->to(device_);
+  } catch (const c10::Error& error) {
+    return Error{ErrorCode::kInvalidValue,
+                 fmt::format("{}: cannot resume: the checkpoint does not fit a {} network ({}); a checkpoint from an "
+                             "earlier version records no network: resume with the --architecture and --base its "
+                             "training started from",
+                             model_dir_, started_->info.architecture, error.what_without_backtrace())};
+  }
+  step_ = field_or<std::int64_t>(state, "step", 0);
+  elapsed_before_ = field_or(state, "elapsed_s", 0.0);
+  early_ = EarlyStopping(field_or(state, "best_val_ap50", -1.0));
+  spdlog::info("resuming at step {} ({:.0f} s already trained)", step_, elapsed_before_);
+  return Ok{};
+}
+
+Status TrainingRun::plan() {
+  const auto samples_per_epoch = static_cast<std::int64_t>(data_->positives.size() + data_->negatives.size() / 2);
+  auto planned = plan_steps({config_.max_steps, config_.epochs, config_.batch_size, config_.time_budget_s},
+                            inputs_.train.labels.size(), inputs_.train.samples.size(), samples_per_epoch);
+  if (!planned) return planned.error();
+  plan_ = *planned;
+  length_ = RunLength(plan_.max_steps, config_.time_budget_s);
+  validations_.emplace(length_, config_.validations, length_.progress(step_, elapsed_before_));
+
+  const std::string csv_path = (fs::path(model_dir_) / "training.csv").string();
+  if (config_.resume) {
+    // Rows logged after the checkpoint (and a line cut by the kill) are redone by this run.
+    auto old_log = read_text_file(csv_path);
+    if (auto rewritten = write_file_atomically(csv_path, trim_training_log(old_log ? *old_log : "", step_)); !rewritten) {
+      return rewritten.error();
+    }
+  }
+  csv_.open(csv_path, config_.resume ? std::ios::app : std::ios::trunc);
+  if (!config_.resume) csv_ << kTrainingLogHeader << "\n";
+  loader_ = std::make_unique<BatchLoader>(data_->positives, data_->negatives, data_->instances, augment_config_,
+                                          flip_policy_, net_->strides(), config_.batch_size,
+                                          config_.seed + static_cast<std::uint64_t>(step_) * 7919,
+                                          config_.hard_negative_weight);
+  return Ok{};
+}
+
+std::string TrainingRun::should_end(double progress_now) {
+  if (progress_now >= 1.0) {
+    if (plan_.max_steps > 0 && step_ >= plan_.max_steps) return plan_.steps_from == "epochs" ? "epochs" : "steps";
+    return "time_budget";
+  }
+  if (config_.stop_requested && config_.stop_requested()) {
+    spdlog::info("stopping at step {}, as asked; the model keeps the best weights so far", step_);
+    return "stopped";
+  }
+  return "";
+}
+
+void TrainingRun::set_learning_rate(double rate) {
+  lr_ = rate;
+  auto& groups = optimiser_.adam->param_groups();
+  for (std::size_t group = 0; group < groups.size(); ++group) {
+    static_cast<torch::optim::AdamWOptions&>(groups[group].options()).lr(rate * optimiser_.lr_scale[group]);
+  }
+}
+
+void TrainingRun::train_step() {
+  const auto wait_start = Clock::now();
+  Batch batch = loader_->next();
+  const auto step_start = Clock::now();
+  waiting_s_ += seconds_between(wait_start, step_start);
+  const auto out = model::flatten_levels(net_->forward(batch.images.to(device_)));
+  const auto labels = batch.labels.to(device_);
+  const auto loss = model::fcos_loss(out, labels, batch.boxes.to(device_), batch.centerness.to(device_));
+  const auto backward_start = Clock::now();
+  forward_s_ += seconds_between(step_start, backward_start);
+  optimiser_.adam->zero_grad();
+  loss.total.backward();
+  const auto update_start = Clock::now();
+  backward_s_ += seconds_between(backward_start, update_start);
+  torch::nn::utils::clip_grad_norm_(net_->parameters(), 10.0);
+  optimiser_.adam->step();
+  const double ramp =
+      std::min(config_.ema_decay, (1.0 + static_cast<double>(step_)) / (10.0 + static_cast<double>(step_)));
+  ema_update(*ema_, *net_, ramp);
+  update_s_ += seconds_between(update_start, Clock::now());
+  if (config_.hard_negative_weight > 0) {
+    loader_->report_scores(batch.negative_sources, strongest_background_scores(out.cls, labels));
+  }
+  ++step_;
+  const double k = step_ == 1 ? 1.0 : 0.05;
+  loss_avg_ += k * (loss.total.item<double>() - loss_avg_);
+  cls_avg_ += k * (loss.cls.item<double>() - cls_avg_);
+  box_avg_ += k * (loss.box.item<double>() - box_avg_);
+  ctr_avg_ += k * (loss.ctr.item<double>() - ctr_avg_);
+  steps_s_ += seconds_between(step_start, Clock::now());
+}
+
+Status TrainingRun::validate(double progress_now) {
+  if (validation_.samples.empty()) return Ok{};
+  const auto score = score_network(started_->info, *ema_, validation_, TrainProgress::Phase::kValidating,
+                                   config_.on_progress);
+  last_val_f1_ = score.metrics.mean_f1;
+  last_val_ap_ = score.metrics.map50;
+  if (!early_.record(score.metrics.map50, progress_now)) return Ok{};
+  best_step_ = step_;
+  return model::save_network(*ema_, checkpoint_.best);
+}
+
+Status TrainingRun::checkpoint(double elapsed_s) {
+  for (auto status : {model::save_network(*net_, checkpoint_.net), model::save_network(*ema_, checkpoint_.ema),
+                      save_optimiser(*optimiser_.adam, checkpoint_.optimiser)}) {
+    if (!status) return status.error();
+  }
+  // last_state.json is written last: without it the weights above are not a checkpoint.
+  return model::write_text_atomically(
+      checkpoint_.state,
+      nlohmann::json{{"step", step_}, {"elapsed_s", elapsed_s}, {"best_val_ap50", early_.best()}, {"network", network_}}
+          .dump());
+}
+
+void TrainingRun::log_row(double elapsed_s, bool with_validation) {
+  csv_ << fmt::format("{},{:.1f},{},{:.5f},{:.5f},{:.5f},{:.5f},{:.6f},", step_, elapsed_s, step_ * config_.batch_size,
+                      loss_avg_, cls_avg_, box_avg_, ctr_avg_, lr_);
+  if (with_validation) {
+    csv_ << fmt::format("{:.4f},{:.4f}\n", last_val_f1_, last_val_ap_);
+    csv_.flush();
+  } else {
+    csv_ << ",\n";
+  }
+}
+
+// The bar counts steps when a step count is set, else seconds of the time budget.
+void TrainingRun::report(bool finished) {
+  if (!config_.on_progress) return;
+  const bool by_steps = plan_.max_steps > 0;
+  const std::int64_t total = by_steps ? plan_.max_steps : static_cast<std::int64_t>(std::ceil(config_.time_budget_s));
+  std::int64_t done = by_steps ? step_ : static_cast<std::int64_t>(elapsed());
+  if (finished && !by_steps) done = std::max(done, total);  // a step count cut short shows where it stopped
+  if (done == reported_done_ && !finished) return;
+  reported_done_ = done;
+  config_.on_progress({TrainProgress::Phase::kTraining, by_steps ? "steps" : "seconds", std::min(done, total), total,
+                       status_line(loss_avg_, last_val_f1_, last_val_ap_), finished});
+}
+
+Result<TrainSummary> TrainingRun::run() {
+  step_at_start_ = step_;
+  loop_start_ = Clock::now();
+  net_->train();
+  for (;;) {
+    const double fraction = progress();
+    stopped_by_ = should_end(fraction);
+    if (!stopped_by_.empty()) break;
+    set_learning_rate(learning_rate_at(config_.learning_rate, step_, fraction));
+    train_step();
+    const double now_elapsed = elapsed();
+    report(false);
+    const double now_progress = length_.progress(step_, now_elapsed);
+    if (!validations_->due(now_progress)) {
+      // The loss every 10 steps (validation columns empty), for the report's training curve.
+      if (step_ % 10 == 0) log_row(now_elapsed, false);
+      continue;
+    }
+    const auto validation_start = Clock::now();
+    if (auto validated = validate(now_progress); !validated) return validated.error();
+    log_row(now_elapsed, true);
+    if (auto saved = checkpoint(now_elapsed); !saved) return saved.error();
+    validating_s_ += seconds_between(validation_start, Clock::now());
+    net_->train();
+    // Early stopping is for a run that would go on: at its last validation the run ends anyway, by
+    // its steps or its time cap, and says which.
+    if (!validation_.samples.empty() && early_.should_stop(config_.patience, now_progress)) {
+      spdlog::info("stopping early: validation AP50 has not improved for {} checks", config_.patience);
+      stopped_by_ = "early_stop";
+      break;
+    }
+  }
+  report(true);
+  const double train_seconds = elapsed();
+  say_why_it_ended(train_seconds);
+
+  if (auto kept = keep_best_weights(); !kept) return kept.error();
+  TrainSummary summary;
+  summary.steps = step_;
+  summary.planned_steps = plan_.max_steps;
+  summary.stopped_by = stopped_by_;
+  summary.images_seen = step_ * config_.batch_size;
+  summary.train_seconds = train_seconds;
+  summary.images_per_second = train_seconds > 0 ? static_cast<double>(summary.images_seen) / train_seconds : 0;
+  summary.best_val_ap50 = early_.best();
+  summary.model_dir = model_dir_;
+
+  model::ModelInfo& info = started_->info;
+  info.training = config_to_json(config_);
+  if (auto calibrated = calibrate_int8(info); !calibrated) return calibrated.error();
+  evaluate_test(info, summary);
+  info.training["architecture"] = info.architecture;
+  info.training["start"] = started_->start;
+  info.training["max_steps"] = plan_.max_steps;
+  info.training["steps_from"] = plan_.steps_from;
+  info.training["steps"] = step_;
+  info.training["stopped_by"] = stopped_by_;
+  info.training["images_seen"] = summary.images_seen;
+  info.training["train_seconds"] = train_seconds;
+  info.training["images_per_second"] = summary.images_per_second;
+  info.training["total_seconds"] = seconds_between(started_at_, Clock::now());
+  info.training["threads"] = threads_;
+  info.training["time_split_s"] = time_split();
+  info.training["best_val_ap50"] = early_.best();
+  info.training["best_step"] = best_step_;
+  info.training["validation_images"] = validation_.samples.size();
+  record_datasets(info);
+  if (auto written = model::write_model_info(info, model_dir_); !written) return written.error();
+  return summary;
+}
+
+void TrainingRun::say_why_it_ended(double train_seconds) const {
+  const double steps_per_second = train_seconds > 0 ? static_cast<double>(step_) / train_seconds : 0.0;
+  spdlog::info("training time: {:.0f} s in network steps ({:.1f} img/s), {:.0f} s waiting for batches, {:.0f} s "
+               "validating and checkpointing",
+               steps_s_, steps_s_ > 0 ? static_cast<double>(step_ - step_at_start_) * config_.batch_size / steps_s_ : 0.0,
+               waiting_s_, validating_s_);
+  if (stopped_by_ == "time_budget" && plan_.max_steps > 0) {
+    spdlog::warn("the time budget ({}) stopped training at step {} of {}: expect lower accuracy; {} steps take about "
+                 "{} on this CPU",
+                 rough_duration(config_.time_budget_s), step_, plan_.max_steps, plan_.max_steps,
+                 steps_per_second > 0 ? rough_duration(static_cast<double>(plan_.max_steps) / steps_per_second) : "?");
+  } else if (stopped_by_ == "time_budget") {
+    spdlog::info("the time budget stopped training at step {} ({:.0f} s, {:.0f} steps a minute on this CPU): a faster "
+                 "machine gets more steps from the same budget; --steps N trains the same model on any machine",
+                 step_, train_seconds, 60.0 * steps_per_second);
+  }
+}
+
+// The EMA weights of the best validation (or the last ones without validation) become weights.pt.
+Status TrainingRun::keep_best_weights() {
+  if (early_.best() >= 0 && fs::exists(checkpoint_.best)) {
+    torch::serialize::InputArchive archive;
+    archive.load_from(checkpoint_.best);
+    ema_->load(archive);
+    ema_->to(device_);  // loading may leave parameters on the CPU
+  }
+  ema_->eval();
+  return model::save_network(*ema_, (fs::path(model_dir_) / "weights.pt").string());
+}
+
+// `detect --int8` runs from these activation ranges (infer/int8_nanodet.hpp).
+Status TrainingRun::calibrate_int8(model::ModelInfo& info) {
+  if (info.architecture != "nanodet-g") return Ok{};
+  std::vector<cv::Mat> calibration;
+  auto take = [&](const std::vector<augment::TrainImage>& from, std::size_t count) {
+    const std::size_t n = std::min(count, from.size());
+    for (std::size_t k = 0; k < n; ++k) calibration.push_back(from[k * from.size() / n].rgb);
+  };
+  take(data_->positives, kInt8CalibrationPositives);
+  take(data_->negatives, kInt8CalibrationNegatives);
+  if (calibration.empty()) return Ok{};
+  // At the sizes detect runs: the whole pass and the large-logo pass.
+  auto quantization = infer::calibrate_int8(*ema_, calibration, {info.infer_long_side, infer::large_logo_pass_side(info)});
+  if (!quantization) return quantization.error();
+  info.quantization = std::move(quantization).value();
+  return Ok{};
+}
+
+// The test set through the detect path: each label's assumed threshold and the metrics.
+void TrainingRun::evaluate_test(model::ModelInfo& info, TrainSummary& summary) {
+  if (inputs_.test.samples.empty()) return;
+  const Dataset test = in_model_labels(inputs_.test, inputs_.train.labels);
+  const auto score = score_network(info, *ema_, test, TrainProgress::Phase::kTesting, config_.on_progress);
+  for (std::size_t label = 0; label < score.metrics.labels.size(); ++label) {
+    const auto& metrics = score.metrics.labels[label];
+    info.thresholds[label] = metrics.ground_truth > 0 ? metrics.assumed_threshold : 0.5F;
+    if (metrics.ground_truth < kFewTestBoxes) {
+      spdlog::warn("label {}: its assumed threshold comes from only {} test boxes; a --test set with {} or more boxes "
+                   "of it gives a threshold (and scores) you can rely on",
+                   metrics.name, metrics.ground_truth, kFewTestBoxes);
+    }
+  }
+  summary.test_metrics = eval::metrics_to_json(score.metrics, false);
+  info.metrics = summary.test_metrics;
+}
+
+// This session's share (a resumed run counts from where it resumed).
+nlohmann::json TrainingRun::time_split() const {
+  return {{"network_steps", steps_s_},
+          {"forward_and_loss", forward_s_},
+          {"backward", backward_s_},
+          {"clip_adamw_ema", update_s_},
+          {"waiting_for_batches", waiting_s_},
+          {"loader_thread_cpu", loader_->cpu_seconds()},
+          {"validation_and_checkpoints", validating_s_}};
+}
+
+void TrainingRun::record_datasets(model::ModelInfo& info) const {
+  // Generated images have no key; labeled photos do (with generated ones, one-shot's --train).
+  const bool preloaded = !inputs_.images.empty();
+  std::vector<std::string> image_keys;
+  for (const auto& sample : inputs_.train.samples) image_keys.push_back(image_key(sample.image));
+  if (!preloaded) {
+    for (const auto& sample : inputs_.validation.samples) image_keys.push_back(image_key(sample.image));
+  }
+  std::sort(image_keys.begin(), image_keys.end());
+  info.datasets = {{"train",
+                    {{"path", inputs_.train_source},
+                     {"images", inputs_.images.size() + inputs_.train.samples.size()},
+                     {"boxes", count_boxes(inputs_.images) + inputs_.train.box_count()},
+                     {"hash", hash_hex(dataset_hash(inputs_.train))},
+                     {"image_keys", image_keys}}},
+                   {"negatives", inputs_.negatives.size()}};
+  if (!inputs_.test.samples.empty()) {
+    info.datasets["test"] = {{"path", inputs_.test_source}, {"images", inputs_.test.samples.size()},
+                             {"boxes", inputs_.test.box_count()}, {"hash", hash_hex(dataset_hash(inputs_.test))}};
+  }
+}
+
 }  // namespace
 
 Result<TrainSummary> train_detector(const TrainInputs& inputs, const TrainConfig& requested_config,
                                     const std::string& model_dir) {
   const auto resumed = resumed_config(requested_config, Checkpoint(model_dir).state);
   if (!resumed) return resumed.error();
-  const TrainConfig& config = *resumed;
-  const auto started_at = Clock::now();
-  std::error_code ec;
-  fs::create_directories(model_dir, ec);
-  if (ec) return Error{ErrorCode::kIo, fmt::format("{}: cannot create the model folder: {}", model_dir, ec.message())};
-  const int threads = choose_thread_count(config.threads);
-  torch::set_num_threads(threads);
-  torch::manual_seed(config.seed);
-  const ProgressFn& progress = config.on_progress;
-
-  // 1. Data.
-  auto prepared = prepare_training_data(inputs, config);
-  if (!prepared) return prepared.error();
-  const TrainingData& data = *prepared;
-  const Dataset validation = in_model_labels(data.validation, inputs.train.labels);
-
-  augment::AugmentConfig augment_config = config.augment;
-  augment_config.output_size = config.input_size;
-  augment_config.distractor_marks.erase(
-      std::remove_if(augment_config.distractor_marks.begin(), augment_config.distractor_marks.end(),
-                     [&](int mark) { return inputs.train.find_label(synth::synthetic_label_name(mark)) >= 0; }),
-      augment_config.distractor_marks.end());
-  augment::FlipPolicy flip_policy;
-  flip_policy.no_flip.assign(inputs.train.labels.size(), false);
-  for (const auto& name : inputs.no_flip_labels) {
-    const int label = inputs.train.find_label(name);
-    if (label < 0) return Error{ErrorCode::kInvalidArgument, fmt::format("--no-flip names an unknown label \"{}\"", name)};
-    flip_policy.no_flip[static_cast<std::size_t>(label)] = true;
-  }
-
-  // 2. Network.
-  auto started = start_network(inputs.train.labels, config);
-  if (!started) return started.error();
-  model::ModelInfo& info = started->info;
-  model::Detector net = started->net;
-  model::Detector ema = model::build_network(info);
-  model::to_channels_last(*net);
-  model::to_channels_last(*ema);
-  const torch::Device device = model::preferred_device();
-  net->to(device);
-  ema->to(device);
-  model::copy_weights(*ema, *net);
-  if (device.is_cuda()) spdlog::info("training on the GPU");
-  Optimiser optimiser = make_optimiser(*net, config, started->trunk_lr_scale);
-
-  // 3. The loop.
-  const Checkpoint checkpoint(model_dir);
-  std::int64_t step = 0;
-  double elapsed_before = 0;
-  double best_ap = -1;
-  if (config.resume) {
-    std::ifstream state_in(checkpoint.state);
-    if (!state_in) return Error{ErrorCode::kNotFound, fmt::format("{}: nothing to resume (no checkpoint)", checkpoint.state)};
-    const auto state = nlohmann::json::parse(state_in, nullptr, false);
-    if (state.is_discarded()) return Error{ErrorCode::kParse, fmt::format("{}: not valid JSON", checkpoint.state)};
-    try {
-      auto load_into = [](model::DetectorImpl& module, const std::string& path) {
-        torch::serialize::InputArchive archive;
-        archive.load_from(path);
-        module.load(archive);
-      };
-      load_into(*net, checkpoint.net);
-      load_into(*ema, checkpoint.ema);
-      torch::load(*optimiser.adam, checkpoint.optimiser);
-      net->to(device);
-      ema->to(device);
-    } catch (const c10::Error& error) {
-      return Error{ErrorCode::kInvalidValue,
-                   fmt::format("{}: cannot resume: the checkpoint does not fit a {} network ({}); a checkpoint from an "
-                               "earlier version records no network: resume with the --architecture and --base its "
-                               "training started from",
-                               model_dir, info.architecture, error.what_without_backtrace())};
-    }
-    step = field_or<std::int64_t>(state, "step", 0);
-    elapsed_before = field_or(state, "elapsed_s", 0.0);
-    best_ap = field_or(state, "best_val_ap50", -1.0);
-    spdlog::info("resuming at step {} ({:.0f} s already trained)", step, elapsed_before);
-  }
-
-  const auto samples_per_epoch = static_cast<std::int64_t>(data.positives.size() + data.negatives.size() / 2);
-  std::int64_t max_steps = config.max_steps;
-  std::string steps_from = "steps";
-  if (max_steps == kRecipeSteps) {
-    max_steps = recipe_steps(inputs.train.labels.size(), inputs.train.samples.size());
-    steps_from = "recipe";
-    spdlog::info("{} steps: the default for {} and {} labeled photos (--steps sets another count)", max_steps,
-                 inputs.train.labels.size() == 1 ? std::string("1 label") : fmt::format("{} labels", inputs.train.labels.size()),
-                 inputs.train.samples.size());
-  } else if (max_steps <= 0 && config.epochs > 0) {
-    max_steps = (config.epochs * samples_per_epoch + config.batch_size - 1) / config.batch_size;
-    steps_from = "epochs";
-  } else if (max_steps <= 0) {
-    max_steps = 0;
-    steps_from = "time_budget";
-  }
-  const bool capped = config.time_budget_s > 0;
-  if (max_steps == 0 && !capped) {
-    return Error{ErrorCode::kInvalidArgument, "nothing ends the training: give a step count, epochs or a time budget"};
-  }
-  // How far the run is, 0..1: the step count's fraction, or the time budget's when it is further along.
-  auto progress_of = [&](std::int64_t at_step, double elapsed) {
-    double fraction = max_steps > 0 ? static_cast<double>(at_step) / static_cast<double>(max_steps) : 0.0;
-    if (capped) fraction = std::max(fraction, elapsed / config.time_budget_s);
-    return fraction;
-  };
-  const int warmup_steps = 60;
-  const std::string csv_path = (fs::path(model_dir) / "training.csv").string();
-  if (config.resume) {
-    // Rows logged after the checkpoint (and a line cut by the kill) are redone by this run.
-    std::ifstream old_csv(csv_path);
-    std::string kept;
-    std::string line;
-    bool header = true;
-    while (std::getline(old_csv, line)) {
-      const auto comma = line.find(',');
-      std::int64_t row_step = -1;
-      if (!header && comma != std::string::npos) std::from_chars(line.data(), line.data() + comma, row_step);
-      if (header || (row_step >= 0 && row_step <= step && std::count(line.begin(), line.end(), ',') == 9)) {
-        kept += line + "\n";
-      }
-      header = false;
-    }
-    if (auto rewritten = write_file_atomically(csv_path, kept); !rewritten) return rewritten.error();
-  }
-  std::ofstream csv(csv_path, config.resume ? std::ios::app : std::ios::trunc);
-  if (!config.resume) csv << "step,seconds,images,loss,cls_loss,box_loss,ctr_loss,lr,val_f1,val_ap50\n";
-
-  BatchLoader loader(data.positives, data.negatives, data.instances, augment_config, flip_policy, net->strides(),
-                     config.batch_size, config.seed + static_cast<std::uint64_t>(step) * 7919, config.hard_negative_weight);
-  const auto loop_start = Clock::now();
-  double loss_avg = 0;
-  double cls_avg = 0;
-  double box_avg = 0;
-  double ctr_avg = 0;
-  // A resumed run validates at its next scheduled point, not at every one it has passed.
-  // Validation (and its checkpoint) effort follows the run's length: one check per 50 steps or 30 s
-  // of budget, at most config.validations; a 30-step smoke test checks once, at its end.
-  const double run_length = max_steps > 0 ? static_cast<double>(max_steps) / 50.0 : config.time_budget_s / 30.0;
-  const int validations = std::clamp(static_cast<int>(run_length), 1, std::max(1, config.validations));
-  int next_validation = 1 + static_cast<int>(std::floor(progress_of(step, elapsed_before) * validations));
-  int stale = 0;
-  std::int64_t best_step = 0;
-  double last_val_f1 = -1;
-  double last_val_ap = -1;
-  // The bar counts steps when a step count is set, else seconds of the time budget.
-  std::int64_t reported_done = -1;
-  auto report = [&](std::int64_t at_step, double elapsed, bool finished) {
-    if (!progress) return;
-    const bool by_steps = max_steps > 0;
-    const std::int64_t total = by_steps ? max_steps : static_cast<std::int64_t>(std::ceil(config.time_budget_s));
-    std::int64_t done = by_steps ? at_step : static_cast<std::int64_t>(elapsed);
-    if (finished && !by_steps) done = std::max(done, total);  // a step count cut short shows where it stopped
-    if (done == reported_done && !finished) return;
-    reported_done = done;
-    progress({TrainProgress::Phase::kTraining, by_steps ? "steps" : "seconds", std::min(done, total), total,
-              status_line(loss_avg, last_val_f1, last_val_ap), finished});
-  };
-  // What a resumed run needs to rebuild this network, recorded with every checkpoint.
-  std::error_code absolute_ec;
-  const nlohmann::json network = {{"architecture", info.architecture},
-                                  {"base_model", config.base_model.empty() || is_s3_uri(config.base_model)
-                                                     ? config.base_model
-                                                     : fs::absolute(config.base_model, absolute_ec).string()},
-                                  {"freeze", config.freeze},
-                                  {"trunk_lr_scale", started->trunk_lr_scale}};
-  // Why the loop ends: its step count (or epochs), the wall-clock budget, or early stopping.
-  std::string stopped_by;
-  // Where this run's wall time goes (model.json "time_split_s"): the network's steps (forward with
-  // the loss, backward, the update), waiting for the loader's next batch, and validation with its
-  // checkpoints.
-  const std::int64_t step_at_start = step;
-  double waiting_s = 0;
-  double steps_s = 0;
-  double forward_s = 0;   // forward pass and loss
-  double backward_s = 0;
-  double update_s = 0;    // gradient clipping, AdamW, EMA
-  double validating_s = 0;
-  auto seconds_between = [](Clock::time_point from, Clock::time_point to) {
-    return std::chrono::duration<double>(to - from).count();
-  };
-  net->train();
-  for (;;) {
-    const double elapsed = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
-    const double fraction = progress_of(step, elapsed);
-    if (fraction >= 1.0) {
-      stopped_by = max_steps > 0 && step >= max_steps ? (steps_from == "epochs" ? "epochs" : "steps") : "time_budget";
-      break;
-    }
-    if (config.stop_requested && config.stop_requested()) {
-      spdlog::info("stopping at step {}, as asked; the model keeps the best weights so far", step);
-      stopped_by = "stopped";
-      break;
-    }
-    const double warm = std::min(1.0, static_cast<double>(step + 1) / warmup_steps);
-    const double lr = config.learning_rate * warm * (0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * std::min(fraction, 1.0))));
-    auto& groups = optimiser.adam->param_groups();
-    for (std::size_t group = 0; group < groups.size(); ++group) {
-      static_cast<torch::optim::AdamWOptions&>(groups[group].options()).lr(lr * optimiser.lr_scale[group]);
-    }
-
-    const auto wait_start = Clock::now();
-    Batch batch = loader.next();
-    const auto step_start = Clock::now();
-    waiting_s += seconds_between(wait_start, step_start);
-    const auto out = model::flatten_levels(net->forward(batch.images.to(device)));
-    const auto labels = batch.labels.to(device);
-    const auto loss = model::fcos_loss(out, labels, batch.boxes.to(device), batch.centerness.to(device));
-    const auto backward_start = Clock::now();
-    forward_s += seconds_between(step_start, backward_start);
-    optimiser.adam->zero_grad();
-    loss.total.backward();
-    const auto update_start = Clock::now();
-    backward_s += seconds_between(backward_start, update_start);
-    torch::nn::utils::clip_grad_norm_(net->parameters(), 10.0);
-    optimiser.adam->step();
-    const double ramp = std::min(config.ema_decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
-    ema_update(*ema, *net, ramp);
-    update_s += seconds_between(update_start, Clock::now());
-    if (config.hard_negative_weight > 0) loader.report_scores(batch.negative_sources, strongest_background_scores(out.cls, labels));
-    ++step;
-
-    const double k = step == 1 ? 1.0 : 0.05;
-    loss_avg += k * (loss.total.item<double>() - loss_avg);
-    cls_avg += k * (loss.cls.item<double>() - cls_avg);
-    box_avg += k * (loss.box.item<double>() - box_avg);
-    ctr_avg += k * (loss.ctr.item<double>() - ctr_avg);
-    steps_s += seconds_between(step_start, Clock::now());
-    const double now_elapsed = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
-    report(step, now_elapsed, false);
-
-    const bool validate_now = progress_of(step, now_elapsed) >= static_cast<double>(next_validation) / validations;
-    if (!validate_now) {
-      // The loss every 10 steps (validation columns empty), for the report's training curve.
-      if (step % 10 == 0) {
-        csv << fmt::format("{},{:.1f},{},{:.5f},{:.5f},{:.5f},{:.5f},{:.6f},,\n", step, now_elapsed,
-                           step * config.batch_size, loss_avg, cls_avg, box_avg, ctr_avg, lr);
-      }
-      continue;
-    }
-    ++next_validation;
-    const auto validation_start = Clock::now();
-    if (!validation.samples.empty()) {
-      const auto score = score_network(info, *ema, validation, TrainProgress::Phase::kValidating, progress);
-      last_val_f1 = score.metrics.mean_f1;
-      last_val_ap = score.metrics.map50;
-      if (score.metrics.map50 > best_ap) {
-        best_ap = score.metrics.map50;
-        stale = 0;
-        best_step = step;
-        auto saved = model::save_network(*ema, checkpoint.best);
-        if (!saved) return saved.error();
-      } else if (best_ap > 0 && progress_of(step, now_elapsed) >= 0.5) {
-        ++stale;  // patience counts only once something was learnt and half the budget is spent
-      }
-    }
-    csv << fmt::format("{},{:.1f},{},{:.5f},{:.5f},{:.5f},{:.5f},{:.6f},{:.4f},{:.4f}\n", step, now_elapsed,
-                       step * config.batch_size, loss_avg, cls_avg, box_avg, ctr_avg, lr, last_val_f1, last_val_ap);
-    csv.flush();
-    for (auto status : {model::save_network(*net, checkpoint.net), model::save_network(*ema, checkpoint.ema),
-                        save_optimiser(*optimiser.adam, checkpoint.optimiser)}) {
-      if (!status) return status.error();
-    }
-    auto written = model::write_text_atomically(checkpoint.state, nlohmann::json{{"step", step},
-                                                                                  {"elapsed_s", now_elapsed},
-                                                                                  {"best_val_ap50", best_ap},
-                                                                                  {"network", network}}
-                                                                      .dump());
-    if (!written) return written.error();
-    validating_s += seconds_between(validation_start, Clock::now());
-    net->train();
-    // Early stopping is for a run that would go on: at its last validation the run ends anyway, by
-    // its steps or its time cap, and says which.
-    if (stale >= config.patience && !validation.samples.empty() && progress_of(step, now_elapsed) < 1.0) {
-      spdlog::info("stopping early: validation AP50 has not improved for {} checks", stale);
-      stopped_by = "early_stop";
-      break;
-    }
-  }
-  report(step, elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count(), true);
-  const double train_seconds = elapsed_before + std::chrono::duration<double>(Clock::now() - loop_start).count();
-  const double steps_per_second = train_seconds > 0 ? static_cast<double>(step) / train_seconds : 0.0;
-  spdlog::info("training time: {:.0f} s in network steps ({:.1f} img/s), {:.0f} s waiting for batches, {:.0f} s validating "
-               "and checkpointing",
-               steps_s, steps_s > 0 ? static_cast<double>(step - step_at_start) * config.batch_size / steps_s : 0.0,
-               waiting_s, validating_s);
-  if (stopped_by == "time_budget" && max_steps > 0) {
-    spdlog::warn("the time budget ({}) stopped training at step {} of {}: expect lower accuracy; {} steps take about "
-                 "{} on this CPU",
-                 rough_duration(config.time_budget_s), step, max_steps, max_steps,
-                 steps_per_second > 0 ? rough_duration(static_cast<double>(max_steps) / steps_per_second) : "?");
-  } else if (stopped_by == "time_budget") {
-    spdlog::info("the time budget stopped training at step {} ({:.0f} s, {:.0f} steps a minute on this CPU): a faster "
-                 "machine gets more steps from the same budget; --steps N trains the same model on any machine",
-                 step, train_seconds, 60.0 * steps_per_second);
-  }
-
-  // 4. The weights to keep, the test evaluation and its thresholds, the model folder.
-  if (best_ap >= 0 && fs::exists(checkpoint.best)) {
-    torch::serialize::InputArchive archive;
-    archive.load_from(checkpoint.best);
-    ema->load(archive);
-    ema->to(device);  // loading may leave parameters on the CPU
-  }
-  ema->eval();
-  auto saved = model::save_network(*ema, (fs::path(model_dir) / "weights.pt").string());
-  if (!saved) return saved.error();
-
-  TrainSummary summary;
-  summary.steps = step;
-  summary.planned_steps = max_steps;
-  summary.stopped_by = stopped_by;
-  summary.images_seen = step * config.batch_size;
-  summary.train_seconds = train_seconds;
-  summary.images_per_second = train_seconds > 0 ? static_cast<double>(summary.images_seen) / train_seconds : 0;
-  summary.best_val_ap50 = best_ap;
-  summary.model_dir = model_dir;
-  info.training = config_to_json(config);
-  if (info.architecture == "nanodet-g") {
-    // `detect --int8` runs from these activation ranges (infer/int8_nanodet.hpp).
-    std::vector<cv::Mat> calibration;
-    auto take = [&](const std::vector<augment::TrainImage>& from, std::size_t count) {
-      const std::size_t n = std::min(count, from.size());
-      for (std::size_t k = 0; k < n; ++k) calibration.push_back(from[k * from.size() / n].rgb);
-    };
-    take(data.positives, kInt8CalibrationPositives);
-    take(data.negatives, kInt8CalibrationNegatives);
-    if (!calibration.empty()) {
-      // At the sizes detect runs: the whole pass and the large-logo pass.
-      auto quantization =
-          infer::calibrate_int8(*ema, calibration, {info.infer_long_side, infer::large_logo_pass_side(info)});
-      if (!quantization) return quantization.error();
-      info.quantization = std::move(quantization).value();
-    }
-  }
-  if (!inputs.test.samples.empty()) {
-    const Dataset test = in_model_labels(inputs.test, inputs.train.labels);
-    const auto score = score_network(info, *ema, test, TrainProgress::Phase::kTesting, progress);
-    for (std::size_t label = 0; label < score.metrics.labels.size(); ++label) {
-      const auto& metrics = score.metrics.labels[label];
-      info.thresholds[label] = metrics.ground_truth > 0 ? metrics.assumed_threshold : 0.5F;
-      if (metrics.ground_truth < kFewTestBoxes) {
-        spdlog::warn("label {}: its assumed threshold comes from only {} test boxes; a --test set with {} or more boxes "
-                     "of it gives a threshold (and scores) you can rely on",
-                     metrics.name, metrics.ground_truth, kFewTestBoxes);
-      }
-    }
-    summary.test_metrics = eval::metrics_to_json(score.metrics, false);
-    info.metrics = summary.test_metrics;
-  }
-  info.training["architecture"] = info.architecture;
-  info.training["start"] = started->start;
-  info.training["max_steps"] = max_steps;
-  info.training["steps_from"] = steps_from;
-  info.training["steps"] = step;
-  info.training["stopped_by"] = stopped_by;
-  info.training["images_seen"] = summary.images_seen;
-  info.training["train_seconds"] = train_seconds;
-  info.training["images_per_second"] = summary.images_per_second;
-  info.training["total_seconds"] = std::chrono::duration<double>(Clock::now() - started_at).count();
-  info.training["threads"] = threads;
-  // This session's share (a resumed run counts from where it resumed).
-  info.training["time_split_s"] = {{"network_steps", steps_s},
-                                   {"forward_and_loss", forward_s},
-                                   {"backward", backward_s},
-                                   {"clip_adamw_ema", update_s},
-                                   {"waiting_for_batches", waiting_s},
-                                   {"loader_thread_cpu", loader.cpu_seconds()},
-                                   {"validation_and_checkpoints", validating_s}};
-  info.training["best_val_ap50"] = best_ap;
-  info.training["best_step"] = best_step;
-  info.training["validation_images"] = validation.samples.size();
-  // Generated images have no key; labeled photos do (with generated ones, one-shot's --train).
-  const bool preloaded = !inputs.images.empty();
-  std::vector<std::string> image_keys;
-  for (const auto& sample : inputs.train.samples) image_keys.push_back(image_key(sample.image));
-  if (!preloaded) {
-    for (const auto& sample : inputs.validation.samples) image_keys.push_back(image_key(sample.image));
-  }
-  std::sort(image_keys.begin(), image_keys.end());
-  info.datasets = {{"train", {{"path", inputs.train_source}, {"images", inputs.images.size() + inputs.train.samples.size()},
-                              {"boxes", count_boxes(inputs.images) + inputs.train.box_count()}, {"hash", hash_hex(dataset_hash(inputs.train))}, {"image_keys", image_keys}}},
-                   {"negatives", inputs.negatives.size()}};
-  if (!inputs.test.samples.empty()) {
-    info.datasets["test"] = {{"path", inputs.test_source}, {"images", inputs.test.samples.size()},
-                             {"boxes", inputs.test.box_count()}, {"hash", hash_hex(dataset_hash(inputs.test))}};
-  }
-  auto written = model::write_model_info(info, model_dir);
-  if (!written) return written.error();
-  return summary;
+  TrainingRun run(inputs, *resumed, model_dir);
+  if (auto prepared = run.prepare(); !prepared) return prepared.error();
+  if (auto restored = run.restore(); !restored) return restored.error();
+  if (auto planned = run.plan(); !planned) return planned.error();
+  return run.run();
 }
 
 }  // namespace logoscope::train

@@ -5,10 +5,13 @@
 //                  once into memory, cut the copy-paste instance bank
 //   start_network  the network to start from: the built-in base, another model, NanoDet-g's COCO
 //                  weights, or random; which layers are frozen
-//   (this file)    the loop: a background thread composes augmented batches (augment/) and FCOS
-//                  targets; AdamW with a warm-up + cosine schedule that follows the budget; EMA
-//                  weights; hard negatives (the negative photos the network scores highest are
-//                  drawn more often); checkpoints
+//   (this file)    the run as named steps (trainer.cpp's TrainingRun): prepare, restore a
+//                  checkpoint, plan, then per step the schedule and one AdamW step on a batch a
+//                  background thread composes (batch_loader: augment/ + FCOS targets, hard
+//                  negatives drawn more often), at the schedule's points validate and
+//                  checkpoint, and at the end save; EMA weights throughout
+//   schedule       the pure decisions: the step count, progress, the warm-up + cosine learning
+//                  rate, the validation points, early stopping, the log a resumed run keeps
 //   validation     the EMA weights scored through infer::Predictor — the same path `detect` and
 //                  `evaluate` run (tiling, large-logo pass) — to keep the best weights, and the
 //                  test set's per-label assumed thresholds for model.json
@@ -34,6 +37,7 @@
 #include "logoscope/dataset.hpp"
 #include "logoscope/result.hpp"
 #include "logoscope/train.hpp"
+#include "train/schedule.hpp"
 
 namespace logoscope::train {
 
@@ -42,14 +46,6 @@ namespace logoscope::train {
 using TrainProgress = logoscope::TrainProgress;
 using ProgressFn = std::function<void(const TrainProgress&)>;
 
-/// TrainConfig::max_steps value: the recipe's step count for the data (recipe_steps).
-constexpr std::int64_t kRecipeSteps = -1;
-
-/// The default training length: 400 steps of 16 for one label and up to 20 labeled photos,
-/// growing with the photos as (photos / 20)^0.55 (fl27's 540 photos: 2450 steps), at most 4000,
-/// in multiples of 50. `labeled_photos` counts the training photos; one-shot's generated scenes
-/// are not photos and count as 20 per label.
-std::int64_t recipe_steps(std::size_t labels, std::size_t labeled_photos);
 
 struct TrainConfig {
   /// Cap on wall-clock training time (decoding and the final evaluation excluded); <= 0: none.
