@@ -58,7 +58,8 @@ for f in $FRACTIONS; do
   elif whole_jsonl out.jsonl 100; then ok "detect killed at ${f}: it had finished; out.jsonl is whole"
   else fail "detect killed at ${f} left a partial out.jsonl ($(wc -l <out.jsonl) lines)"; fi
 done
-rm -f out.jsonl.logoscope-tmp-*
+# A killed run may have finished first (the first run's timing includes a cold cache): start clean.
+rm -f out.jsonl out.jsonl.logoscope-tmp-*
 "$L" "${detect[@]}" || fail "detect failed"
 for f in $FRACTIONS; do
   before=$(sha256sum out.jsonl | cut -d' ' -f1)
