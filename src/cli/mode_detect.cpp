@@ -324,17 +324,8 @@ ShardRun apply_shard(DetectArgs& args) {
   return run;
 }
 
-int run_detect(const DetectArgs& given, const CommonOptions& common) {
-  using Clock = std::chrono::steady_clock;
-  DetectArgs args = given;
-  const ShardRun shard = apply_shard(args);
-  if (shard.done) {
-    std::cerr << fmt::format("{}: {} is already there (parts are written whole), nothing to do; --overwrite runs "
-                             "it again\n",
-                             shard.shard->source, args.out);
-    return kExitOk;
-  }
-  warn_if_fraction("--min-confidence", args.min_confidence);
+// The model's settings from the command line (tiling, passes, precision), checked.
+ModelOptions model_options_of(const DetectArgs& args) {
   ModelOptions model_options;
   model_options.infer_size = args.long_side;
   model_options.class_agnostic_nms = args.class_agnostic;
@@ -351,13 +342,21 @@ int run_detect(const DetectArgs& given, const CommonOptions& common) {
                         fmt::format("--tile-overlap {} must be less than half of --tile-size {}",
                                     args.tile_overlap, args.tile_size)});
   }
+  return model_options;
+}
+
+DetectOptions detect_options_of(const DetectArgs& args) {
   DetectOptions detect_options;
   detect_options.min_confidence = args.min_confidence;
   detect_options.max_results = args.max_results;
   detect_options.labels = args.labels;
   detect_options.max_pixels = args.max_pixels;
-  const bool csv = args.format == "csv";
+  return detect_options;
+}
 
+// The images the inputs name (this shard's share), after every check that can end the run before
+// any work: no output may be or hold an input, and S3 credentials must work.
+std::vector<dataset::ImageInput> read_inputs(const DetectArgs& args, const ShardRun& shard) {
   Problems problems;
   auto inputs = value_or_throw(dataset::expand_detect_inputs(args.inputs, std::cin, problems));
   if (shard.shard) {
@@ -379,15 +378,120 @@ int run_detect(const DetectArgs& given, const CommonOptions& common) {
   check_output(args.out, read, args.overwrite, "--out");
   check_output(args.draw_dir, read, args.overwrite, "--draw");
   check_output(args.profile_json, read, args.overwrite, "--profile-json");
-  {
-    // A credentials problem ends the run once, before any work (and before a --reference
-    // model's minute of training), instead of failing every object.
-    std::vector<std::string> named;
-    for (const auto& input : inputs) {
-      if (!input.error) named.push_back(input.path);
-    }
-    if (auto access = storage::check_s3_access(named); !access) throw Failure(access.error());
+  // A credentials problem ends the run once, before any work (and before a --reference model's
+  // minute of training), instead of failing every object.
+  std::vector<std::string> named;
+  for (const auto& input : inputs) {
+    if (!input.error) named.push_back(input.path);
   }
+  if (auto access = storage::check_s3_access(named); !access) throw Failure(access.error());
+  return inputs;
+}
+
+// Where the results go. An s3:// --out is gathered here and uploaded whole at the end; a local
+// --out is written beside its name and renamed over it when the run ends, so a killed run never
+// leaves a half file that a later command would take for whole (nor replaces the earlier one).
+// --draw's folder appears whole at the end too.
+class DetectOutput {
+ public:
+  DetectOutput(const DetectArgs& args, bool csv) : path_(args.out), remote_(storage::is_remote(args.out)) {
+    if (!path_.empty() && !remote_) {
+      // Only a regular file (or a new one) is replaced by rename; a pipe, a device or a link is
+      // written into as it is (/dev/stdout, >(gzip), a FIFO).
+      std::error_code ec;
+      const auto status = fs::symlink_status(path_, ec);
+      const bool renameable = !fs::exists(status) || fs::is_regular_file(status);
+      if (renameable) partial_.emplace(path_);
+      file_.open(renameable ? partial_->path() : path_, std::ios::trunc);
+      if (!file_) throw Failure(Error{ErrorCode::kIo, fmt::format("{}: cannot write", path_)});
+    }
+    if (csv) stream() << kCsvHeader << "\n";
+    if (!args.draw_dir.empty()) {
+      draw_folder_.emplace(value_or_throw(storage::OutputFolder::open(args.draw_dir)));
+      fs::create_directories(draw_folder_->path());
+    }
+  }
+
+  std::ostream& stream() {
+    if (path_.empty()) return std::cout;
+    return remote_ ? static_cast<std::ostream&>(remote_buffer_) : file_;
+  }
+  /// --draw's folder, or null without --draw.
+  [[nodiscard]] const storage::OutputFolder* draw_folder() const { return draw_folder_ ? &*draw_folder_ : nullptr; }
+
+  /// Puts the results (and drawings) in place; throws Failure when they cannot be.
+  void finish() {
+    stream().flush();
+    if (partial_) {
+      file_.close();
+      if (!file_) throw Failure(Error{ErrorCode::kIo, fmt::format("{}: cannot write (disk full?)", path_)});
+      if (auto kept = partial_->keep(); !kept) throw Failure(kept.error());
+    }
+    if (remote_) {
+      if (auto written = storage::write_file(path_, remote_buffer_.str()); !written) throw Failure(written.error());
+    }
+    if (draw_folder_) {
+      if (auto published = draw_folder_->publish(); !published) throw Failure(published.error());
+    }
+  }
+
+ private:
+  std::string path_;
+  bool remote_;
+  std::ostringstream remote_buffer_;
+  std::ofstream file_;
+  std::optional<PartialFile> partial_;
+  std::optional<storage::OutputFolder> draw_folder_;
+};
+
+// The paths of the inputs that name an image, and for each its place among the inputs.
+std::vector<std::string> readable_paths(const std::vector<dataset::ImageInput>& inputs,
+                                        std::vector<std::size_t>& input_of_path) {
+  std::vector<std::string> paths;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].error) {
+      paths.push_back(inputs[i].path);
+      input_of_path.push_back(i);
+    }
+  }
+  return paths;
+}
+
+// --draw: the image with its boxes, named after the input (drawn_path keeps names unique).
+void draw(const FileResult& file, const std::vector<std::string>& labels, const std::string& folder,
+          std::map<std::string, int>& drawn_names) {
+  const std::string drawn = drawn_path(folder, file.path, drawn_names);
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): drawing reads the pixels only.
+  const cv::Mat rgb(file.pixels.height, file.pixels.width, CV_8UC3, const_cast<std::uint8_t*>(file.pixels.pixels),
+                    file.pixels.row_bytes);
+  auto written = imageio::write_image_file(render::draw_detections(rgb, as_detections(file.result), labels), drawn);
+  if (!written) spdlog::warn("{}", written.error().message);
+}
+
+void write_profile(const DetectArgs& args, const Profile& profile, double wall_s, std::size_t images) {
+  if (args.profile) profile.print(std::cerr, wall_s, images);
+  if (args.profile_json.empty()) return;
+  if (auto written = write_file_atomically(args.profile_json, profile.to_json(wall_s, images).dump(2) + "\n");
+      !written) {
+    spdlog::warn("{}: cannot write the profile: {}", args.profile_json, written.error().message);
+  }
+}
+
+int run_detect(const DetectArgs& given, const CommonOptions& common) {
+  using Clock = std::chrono::steady_clock;
+  DetectArgs args = given;
+  const ShardRun shard = apply_shard(args);
+  if (shard.done) {
+    std::cerr << fmt::format("{}: {} is already there (parts are written whole), nothing to do; --overwrite runs "
+                             "it again\n",
+                             shard.shard->source, args.out);
+    return kExitOk;
+  }
+  warn_if_fraction("--min-confidence", args.min_confidence);
+  const ModelOptions model_options = model_options_of(args);
+  const DetectOptions detect_options = detect_options_of(args);
+  const bool csv = args.format == "csv";
+  const auto inputs = read_inputs(args, shard);
 
   std::optional<TemporaryFolder> quick_model_folder;
   const auto model = value_or_throw(Model::load(model_directory(args, common, quick_model_folder), model_options));
@@ -396,41 +500,12 @@ int run_detect(const DetectArgs& given, const CommonOptions& common) {
   if (auto checked = model->check(detect_options); !checked) {
     throw Failure(Error{checked.error().code, "--labels: " + checked.error().message});
   }
-
-  // Results for an s3:// --out are gathered here and uploaded whole at the end; a local --out is
-  // written beside its name and renamed over it when the run ends, so a killed run never leaves a
-  // half file that a later command would take for whole (nor replaces the earlier one).
-  const bool remote_out = storage::is_remote(args.out);
-  std::ostringstream remote_buffer;
-  std::ofstream file_out;
-  std::optional<PartialFile> partial;
-  if (!args.out.empty() && !remote_out) {
-    // Only a regular file (or a new one) is replaced by rename; a pipe, a device or a link is
-    // written into as it is (/dev/stdout, >(gzip), a FIFO).
-    std::error_code ec;
-    const auto status = fs::symlink_status(args.out, ec);
-    const bool renameable = !fs::exists(status) || fs::is_regular_file(status);
-    if (renameable) partial.emplace(args.out);
-    file_out.open(renameable ? partial->path() : args.out, std::ios::trunc);
-    if (!file_out) throw Failure(Error{ErrorCode::kIo, fmt::format("{}: cannot write", args.out)});
-  }
-  std::ostream& out = args.out.empty() ? std::cout : remote_out ? static_cast<std::ostream&>(remote_buffer) : file_out;
-  if (csv) out << kCsvHeader << "\n";
-  std::optional<storage::OutputFolder> draw_folder;
-  if (!args.draw_dir.empty()) {
-    draw_folder.emplace(value_or_throw(storage::OutputFolder::open(args.draw_dir)));
-    fs::create_directories(draw_folder->path());
-  }
+  DetectOutput output(args, csv);
+  std::ostream& out = output.stream();
 
   // Inputs that named nothing get their error line in place; the rest go through the pipeline.
-  std::vector<std::string> paths;
   std::vector<std::size_t> input_of_path;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].error) {
-      paths.push_back(inputs[i].path);
-      input_of_path.push_back(i);
-    }
-  }
+  const std::vector<std::string> paths = readable_paths(inputs, input_of_path);
   std::size_t next_input = 0;
   int failures = 0;
   auto flush_missing_until = [&](std::size_t end) {
@@ -468,37 +543,12 @@ int run_detect(const DetectArgs& given, const CommonOptions& common) {
     } else {
       out << api::to_custom_labels_json(file.result, file.path).dump() << "\n";
     }
-    if (!args.draw_dir.empty()) {
-      const std::string drawn = drawn_path(draw_folder->path(), file.path, drawn_names);
-      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): drawing reads the pixels only.
-      const cv::Mat rgb(file.pixels.height, file.pixels.width, CV_8UC3, const_cast<std::uint8_t*>(file.pixels.pixels),
-                        file.pixels.row_bytes);
-      auto written = imageio::write_image_file(render::draw_detections(rgb, as_detections(file.result), labels), drawn);
-      if (!written) spdlog::warn("{}", written.error().message);
-    }
+    if (const auto* draw_folder = output.draw_folder()) draw(file, labels, draw_folder->path(), drawn_names);
   }));
   flush_missing_until(inputs.size());
   bar.finish();
-  out.flush();
-  if (partial) {
-    file_out.close();
-    if (!file_out) throw Failure(Error{ErrorCode::kIo, fmt::format("{}: cannot write (disk full?)", args.out)});
-    if (auto kept = partial->keep(); !kept) throw Failure(kept.error());
-  }
-  if (remote_out) {
-    if (auto written = storage::write_file(args.out, remote_buffer.str()); !written) throw Failure(written.error());
-  }
-  if (draw_folder) {
-    if (auto published = draw_folder->publish(); !published) throw Failure(published.error());
-  }
-  const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
-  if (args.profile) profile.print(std::cerr, wall_s, inputs.size());
-  if (!args.profile_json.empty()) {
-    if (auto written = write_file_atomically(args.profile_json, profile.to_json(wall_s, inputs.size()).dump(2) + "\n");
-        !written) {
-      spdlog::warn("{}: cannot write the profile: {}", args.profile_json, written.error().message);
-    }
-  }
+  output.finish();
+  write_profile(args, profile, std::chrono::duration<double>(Clock::now() - started).count(), inputs.size());
   if (failures > 0) {
     spdlog::warn("{} of {} images could not be read (see their \"error\" {})", failures, inputs.size(),
                  csv ? "column" : "lines");
