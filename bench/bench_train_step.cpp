@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 
 #include <torch/torch.h>
 
@@ -22,14 +23,43 @@
 
 using namespace logoscope;
 
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: logoscope-bench-train-step [batch] [size] [steps] [architecture] [frozen parts]\n"
+    "  batch 1-256 (16), size 64-2048 and a multiple of 32 (320), steps 1-100000 (30),\n"
+    "  architecture fcos-resnet-fpn (default) or nanodet-g, frozen parts 0-5 (0)\n";
+
+// argv[index] as a whole number within [low, high], `fallback` when absent; exits 2 otherwise.
+int number_arg(int argc, char** argv, int index, int fallback, int low, int high) {
+  if (argc <= index) return fallback;
+  char* end = nullptr;
+  const long value = std::strtol(argv[index], &end, 10);
+  if (end == argv[index] || *end != '\0' || value < low || value > high) {
+    std::fprintf(stderr, "logoscope-bench-train-step: argument %d is \"%s\"\n%s", index, argv[index], kUsage);
+    std::exit(2);
+  }
+  return static_cast<int>(value);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  if (argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  const int batch = argc > 1 ? std::atoi(argv[1]) : 16;
-  const int size = argc > 2 ? std::atoi(argv[2]) : 320;
-  const int steps = argc > 3 ? std::atoi(argv[3]) : 30;
+  const int batch = number_arg(argc, argv, 1, 16, 1, 256);
+  const int size = number_arg(argc, argv, 2, 320, 64, 2048);
+  const int steps = number_arg(argc, argv, 3, 30, 1, 100000);
   const std::string architecture = argc > 4 ? argv[4] : "fcos-resnet-fpn";
-  const int frozen = argc > 5 ? std::atoi(argv[5]) : 0;
+  const int frozen = number_arg(argc, argv, 5, 0, 0, 5);
+  if (size % 32 != 0 || (architecture != "fcos-resnet-fpn" && architecture != "nanodet-g")) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
   const torch::Device device = torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
   if (device.is_cpu() && std::getenv("OMP_NUM_THREADS") == nullptr) torch::set_num_threads(2);
   torch::manual_seed(0);
