@@ -179,7 +179,9 @@ def main():
             target = next_target()
             if target is None:
                 break
-            process = start_chunk(target, args.chunk)
+            # The last chunk of a target runs only as long as its goal still needs (plus a margin).
+            needed = int(goal - entry(ledger, target)["cpu_s"]) + 15
+            process = start_chunk(target, max(30, min(args.chunk, needed)))
             running[process.pid] = (target, process, time.monotonic())
         if not running:
             break

@@ -258,7 +258,7 @@ class TrainingRun {
   std::int64_t best_step_ = 0;
   StepPlan plan_;
   RunLength length_{0, 0};
-  std::optional<ValidationSchedule> validations_;
+  std::optional<ValidationSchedule> validation_points_;
   std::ofstream csv_;
   std::unique_ptr<BatchLoader> loader_;
   Clock::time_point loop_start_ = Clock::now();
@@ -369,7 +369,7 @@ Status TrainingRun::plan() {
   if (!planned) return planned.error();
   plan_ = *planned;
   length_ = RunLength(plan_.max_steps, config_.time_budget_s);
-  validations_.emplace(length_, config_.validations, length_.progress(step_, elapsed_before_));
+  validation_points_.emplace(length_, config_.validations, length_.progress(step_, elapsed_before_));
 
   const std::string csv_path = (fs::path(model_dir_) / "training.csv").string();
   if (config_.resume) {
@@ -500,7 +500,7 @@ Result<TrainSummary> TrainingRun::run() {
     const double now_elapsed = elapsed();
     report(false);
     const double now_progress = length_.progress(step_, now_elapsed);
-    if (!validations_->due(now_progress)) {
+    if (!validation_points_->due(now_progress)) {
       // The loss every 10 steps (validation columns empty), for the report's training curve.
       if (step_ % 10 == 0) log_row(now_elapsed, false);
       continue;
