@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numbers>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -74,6 +75,8 @@ bool EarlyStopping::record(double ap50, double progress) {
 }
 
 std::string trim_training_log(const std::string& log, std::int64_t step) {
+  const std::string_view header_line = kTrainingLogHeader;
+  const auto header_commas = std::count(header_line.begin(), header_line.end(), ',');
   std::istringstream in(log);
   std::string kept;
   std::string line;
@@ -83,7 +86,7 @@ std::string trim_training_log(const std::string& log, std::int64_t step) {
     std::int64_t row_step = -1;
     if (!header && comma != std::string::npos) std::from_chars(line.data(), line.data() + comma, row_step);
     const auto columns = std::count(line.begin(), line.end(), ',');
-    if (header || (row_step >= 0 && row_step <= step && columns == 9)) kept += line + "\n";
+    if (header || (row_step >= 0 && row_step <= step && columns == header_commas)) kept += line + "\n";
     header = false;
   }
   return kept;

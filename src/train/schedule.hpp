@@ -98,7 +98,7 @@ class EarlyStopping {
   int stale_ = 0;
 };
 
-/// The header of training.csv and the number of commas in each of its rows.
+/// The header of training.csv; every row has as many columns.
 inline constexpr const char* kTrainingLogHeader = "step,seconds,images,loss,cls_loss,box_loss,ctr_loss,lr,val_f1,val_ap50";
 
 /// training.csv as a resumed run keeps it: the header and the rows up to `step` (the checkpoint
