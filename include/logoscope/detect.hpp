@@ -61,6 +61,11 @@ struct ModelOptions {
   int tile_overlap = -1;        ///< pixels; < 0 = the largest logo the whole pass may miss
   int tile_batch = 1;           ///< tiles per network pass
   bool large_logo_pass = true;  ///< the extra pass for logos bigger than the model learnt
+  /// Also run the mirror image and average the two views' scores (test-time flip averaging): a
+  /// logo both views find keeps its score, one a single view finds half of it. ~2× the network
+  /// time of an untiled photo; tiles run once. Unset: the model's setting (ModelDescription::
+  /// flip_average; on for models trained since 2026-12-07 unless trained with --no-flip-average).
+  std::optional<bool> flip_average;
   bool class_agnostic_nms = false;
   bool bf16 = false;  ///< bfloat16 convolutions (needs AVX-512 BF16; kInvalidArgument otherwise)
   /// 8-bit convolutions from the model's calibration (NanoDet-g models trained by this version;
@@ -79,6 +84,7 @@ struct ModelDescription {
   std::optional<double> f1;            ///< mean F1 on its test set when evaluated
   int train_size = 0;                  ///< training crop side, pixels
   int infer_size = 0;                  ///< whole-pass long side in effect, pixels
+  bool flip_average = false;           ///< detection also runs the mirror image (in effect once loaded)
 };
 
 /// Per-call filtering, as DetectCustomLabels' request.

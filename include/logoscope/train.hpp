@@ -73,6 +73,9 @@ struct TrainOptions {
   double hard_negatives = 1.0;              ///< preference for the negatives scored highest (0 = uniform)
   std::vector<std::string> no_flip_labels;  ///< labels never mirrored (a mirror image means another logo)
   bool flips = true;
+  /// Detection with the model also runs the mirror image and averages the two views
+  /// (ModelOptions::flip_average; model.json input.flip_average). Off with flips = false.
+  bool flip_average = true;
   bool copy_paste = true;
   bool mosaic = true;
   bool distractors = true;

@@ -72,6 +72,7 @@ struct DetectArgs {
   bool bf16 = false;
   bool int8 = false;
   bool no_large_logo_pass = false;
+  FlipAverageFlags flip_average;
   std::int64_t max_pixels = imageio::kDefaultMaxPixels;
   bool overwrite = false;
 };
@@ -337,6 +338,7 @@ ModelOptions model_options_of(const DetectArgs& args) {
   model_options.bf16 = args.bf16;
   model_options.int8 = args.int8;
   model_options.large_logo_pass = !args.no_large_logo_pass;
+  model_options.flip_average = args.flip_average.value();
   if (args.tile_overlap >= args.tile_size / 2) {
     throw Failure(Error{ErrorCode::kInvalidArgument,
                         fmt::format("--tile-overlap {} must be less than half of --tile-size {}",
@@ -651,6 +653,7 @@ void register_detect(CLI::App& app, RunState& state, const CommonOptions& common
   cmd->add_flag("--no-large-logo-pass", args->no_large_logo_pass,
                 "Skip the second, smaller pass (256 px by default) that finds logos filling most of the image\n"
                 "(bigger than any the model learnt at --infer-size); faster, misses those logos");
+  add_flip_average_flags(*cmd, args->flip_average);
   cmd->add_flag("--profile", args->profile,
                 "Print per-stage timings (decode, preprocess, network, postprocess) on stderr at the end");
   cmd->add_option("--profile-json", args->profile_json, "Write the per-stage timings as JSON to this file");

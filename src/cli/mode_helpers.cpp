@@ -158,6 +158,18 @@ CLI::Option* add_int8_flag(CLI::App& command, bool& target) {
       "faster per photo where measured, confidences move (BENCHMARKS.md, \"int8\"); refused for models without one");
 }
 
+void add_flip_average_flags(CLI::App& command, FlipAverageFlags& target) {
+  auto* on = command.add_flag("--flip-average", target.on,
+                              "Also run the mirror image and average the two views' confidences (the default of models\n"
+                              "trained since 2026-12-07: model.json input.flip_average): a logo both views find keeps its\n"
+                              "confidence, one only a single view finds half of it (tiles of large images run once)");
+  command
+      .add_flag("--no-flip-average", target.off,
+                "The image alone, without its mirror image: about half the network time per photo,\n"
+                "lower accuracy where measured (BENCHMARKS.md, \"Flip averaging\")")
+      ->excludes(on);
+}
+
 void print_problems(const Problems& problems, std::size_t limit) {
   for (std::size_t i = 0; i < problems.size() && i < limit; ++i) {
     std::cerr << format_problem(problems[i]) << "\n";

@@ -41,6 +41,7 @@ struct ServeArgs {
   bool bf16 = false;
   bool int8 = false;
   bool no_large_logo_pass = false;
+  FlipAverageFlags flip_average;
 };
 
 // "ACCESS_KEY_ID SECRET" or "ACCESS_KEY_ID:SECRET" per line; '#' starts a comment.
@@ -85,6 +86,7 @@ int run_serve(const ServeArgs& args) {
   model_options.bf16 = args.bf16;
   model_options.int8 = args.int8;
   model_options.large_logo_pass = !args.no_large_logo_pass;
+  model_options.flip_average = args.flip_average.value();
 
   server::ModelRegistry registry(model_options);
   std::vector<server::ModelSpec> specs;
@@ -252,6 +254,7 @@ void register_serve(CLI::App& app, RunState& state, const CommonOptions& /*commo
   cmd->add_flag("--bf16", args->bf16,
                 "bfloat16 convolutions (CPUs with AVX-512 BF16), as in `logoscope detect`");
   add_int8_flag(*cmd, args->int8)->excludes("--bf16");
+  add_flip_average_flags(*cmd, args->flip_average);
   cmd->add_flag("--no-large-logo-pass", args->no_large_logo_pass,
                 "Skip the large-logo pass, as in `logoscope detect`");
   cmd->callback([args, &state] { state.exit_code = run_serve(*args); });

@@ -39,6 +39,7 @@ struct VideoArgs {
   std::string tile = "off";
   int infer_size = 0;
   bool int8 = false;
+  FlipAverageFlags flip_average;
   bool json = false;
   bool overwrite = false;
   std::string shard;  ///< "K/N" or "auto": this task's share of the videos (core/shard.hpp)
@@ -70,6 +71,7 @@ int run_video(const VideoArgs& args, const CommonOptions& common) {
   model_options.tiling = args.tile == "on" ? Tiling::kOn : args.tile == "auto" ? Tiling::kAuto : Tiling::kOff;
   model_options.infer_size = args.infer_size;
   model_options.int8 = args.int8;
+  model_options.flip_average = args.flip_average.value();
   // Neither the videos nor the model are written over, whatever --overwrite says.
   InputSet read = args.videos;
   read.add_folder_with(args.model, model::model_files());
@@ -223,6 +225,7 @@ void register_video(CLI::App& app, RunState& state, const CommonOptions& common)
                   "CPU threads for the network (0 = the cores other work leaves free)")
       ->check(between(0, 1024));
   add_int8_flag(*cmd, args->int8);
+  add_flip_average_flags(*cmd, args->flip_average);
   cmd->add_option("--shard", args->shard,
                   "K/N or auto: analyse shard K of N of the videos only (split by a hash of their path or URI);\n"
                   "each keeps its OUT/NAME folder, a video whose summary.json says complete is skipped, an\n"

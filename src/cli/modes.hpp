@@ -96,6 +96,19 @@ CLI::Option* add_overwrite_flag(CLI::App& command, bool& target);
 /// The --int8 flag of detect, serve and video (one help text).
 CLI::Option* add_int8_flag(CLI::App& command, bool& target);
 
+/// --flip-average / --no-flip-average of detect, serve and video: the model's setting unless one
+/// is given (ModelOptions::flip_average).
+struct FlipAverageFlags {
+  bool on = false;
+  bool off = false;
+  [[nodiscard]] std::optional<bool> value() const {
+    if (on) return true;
+    if (off) return false;
+    return std::nullopt;
+  }
+};
+void add_flip_average_flags(CLI::App& command, FlipAverageFlags& target);
+
 /// The model folder a training starts from: `explicit_base` when given, none with `scratch`,
 /// else the built-in base model (model/base_model.hpp) when there is one and it is of
 /// `architecture` (empty: any); logged either way.

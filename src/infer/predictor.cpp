@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/thread_pool.hpp"
+#include "infer/flip_fusion.hpp"
 #include "infer/intra_op_threads.hpp"
 #include "infer/network_runner.hpp"
 #include "model/network_io.hpp"
@@ -77,8 +78,29 @@ struct Predictor::Impl {
   int long_side = 512;
   int large_long_side = 0;  ///< 0: no large-logo pass
   int threads = 0;          ///< intra-op threads per call on the calling thread; 0: as it is
+  bool flip = false;        ///< flip averaging (PredictorOptions::flip_average resolved)
+  std::vector<bool> original_only;  ///< per label: the mirror view does not speak for it
   double largest_learnt = 304;
   std::unique_ptr<NetworkRunner> runner;
+
+  // One resized pass over `rgb` (its pixels `pixels`), with its mirror image when flip averaging.
+  std::vector<Detection> resized(const cv::Mat& pixels, const cv::Mat& rgb, PassTimes* times) const {
+    const PassInput input = resized_pass(pixels, rgb);
+    const int canvas_w = pad_to_32(pixels.cols);
+    const int canvas_h = pad_to_32(pixels.rows);
+    if (!flip) return std::move(runner->run_passes({input}, canvas_w, canvas_h, run, times).front());
+    cv::Mat mirror;
+    cv::flip(pixels, mirror, 1);
+    // Each view keeps candidates down to half the minimum: a pair may average above it.
+    RunOptions views = run;
+    views.min_score = 0.5F * run.min_score;
+    auto both = runner->run_passes({input, resized_pass(mirror, rgb)}, canvas_w, canvas_h, views, times);
+    const auto start = Clock::now();
+    auto fused = fuse_flipped(both[0], unmirror_detections(std::move(both[1]), rgb.cols), original_only);
+    std::erase_if(fused, [&](const Detection& d) { return d.score < run.min_score; });
+    if (times != nullptr) times->postprocess_ms += ms_since(start);
+    return fused;
+  }
 
   // The large-logo pass's detections for an image, filtered and appended to `whole`.
   void add_large(std::vector<Detection> large, const cv::Mat& rgb, std::vector<Detection>& whole) const {
@@ -102,6 +124,9 @@ int Predictor::long_side() const {
 }
 int Predictor::large_logo_long_side() const {
   return impl_->large_long_side;
+}
+bool Predictor::flip_average() const {
+  return impl_->flip;
 }
 
 Result<std::unique_ptr<Predictor>> Predictor::load(const std::string& model_uri,
@@ -139,6 +164,12 @@ Result<std::unique_ptr<Predictor>> Predictor::create(model::ModelInfo info, mode
   impl->largest_learnt = largest_learnt_logo_side(impl->info);
   if (options.large_logo_pass && impl->long_side > impl->largest_learnt && impl->info.train_size < impl->long_side) {
     impl->large_long_side = large_logo_pass_side(impl->info);
+  }
+  impl->flip = options.flip_average.value_or(impl->info.flip_average);
+  impl->original_only.assign(impl->info.labels.size(), false);
+  for (const auto& name : impl->info.no_flip_labels) {
+    const auto it = std::find(impl->info.labels.begin(), impl->info.labels.end(), name);
+    if (it != impl->info.labels.end()) impl->original_only[static_cast<std::size_t>(it - impl->info.labels.begin())] = true;
   }
   impl->run.min_score = options.min_score;
   impl->run.top_k = options.top_k;
@@ -187,27 +218,19 @@ std::vector<Detection> Predictor::run(PreparedImage& image) const {
     counted_ms = times.network_ms;
     return ms;
   };
-  const PassInput whole = resized_pass(image.whole, rgb);
-  auto whole_detections = std::move(
-      impl_->runner
-          ->run_passes({whole}, pad_to_32(image.whole.cols), pad_to_32(image.whole.rows), impl_->run, &times)
-          .front());
-  image.times.passes = 1;
+  const int views = impl_->flip ? 2 : 1;
+  auto whole_detections = impl_->resized(image.whole, rgb, &times);
+  image.times.passes = views;
   image.times.whole_ms += network_since();
   const bool large_pass = !image.large.empty();
   if (large_pass) {
-    const PassInput large = resized_pass(image.large, rgb);
-    impl_->add_large(std::move(impl_->runner
-                                   ->run_passes({large}, pad_to_32(image.large.cols), pad_to_32(image.large.rows),
-                                                impl_->run, &times)
-                                   .front()),
-                     rgb, whole_detections);
-    image.times.passes += 1;
+    impl_->add_large(impl_->resized(image.large, rgb, &times), rgb, whole_detections);
+    image.times.passes += views;
     image.times.large_ms += network_since();
   }
   std::vector<Detection> result;
   if (image.plan.tiles.empty()) {
-    if (large_pass) {
+    if (large_pass || impl_->flip) {
       const auto start = Clock::now();
       result = non_max_suppression(std::move(whole_detections), impl_->run.nms);
       times.postprocess_ms += ms_since(start);
@@ -256,8 +279,9 @@ bool Predictor::batchable(const PreparedImage& a, const PreparedImage& b) {
 std::vector<std::vector<Detection>> Predictor::run_batch(const std::vector<PreparedImage*>& images) const {
   const ScopedIntraOpThreads threads(impl_->threads);
   std::vector<std::vector<Detection>> results;
+  // Flip averaging pairs each image with its mirror image in one pass instead.
   const bool together =
-      images.size() > 1 && std::all_of(images.begin(), images.end(), [&](const PreparedImage* image) {
+      images.size() > 1 && !impl_->flip && std::all_of(images.begin(), images.end(), [&](const PreparedImage* image) {
         return batchable(*images.front(), *image);
       });
   if (!together) {

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <opencv2/core.hpp>
@@ -65,6 +66,11 @@ struct PredictorOptions {
   bool int8 = false;
   /// The large-logo pass described above (when the model needs it); false: the whole pass only.
   bool large_logo_pass = true;
+  /// Test-time flip averaging: the whole and large-logo passes also run on the mirror image (in
+  /// the same batch) and the two views are fused (flip_fusion.hpp): a logo both views see keeps
+  /// the mean score, one only a single view sees half its score. Tiles run once. ~2× the network
+  /// time of an untiled photo. Unset: the model's setting (ModelInfo::flip_average).
+  std::optional<bool> flip_average;
 };
 
 /// Milliseconds per stage for one image.
@@ -128,6 +134,8 @@ class Predictor {
   [[nodiscard]] int long_side() const;
   /// Long side of the large-logo pass; 0 when there is none.
   [[nodiscard]] int large_logo_long_side() const;
+  /// Whether each pass also runs on the mirror image (PredictorOptions::flip_average resolved).
+  [[nodiscard]] bool flip_average() const;
 
  private:
   struct Impl;

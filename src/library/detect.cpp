@@ -69,6 +69,7 @@ ModelDescription describe_info(const model::ModelInfo& info, const std::string& 
   }
   description.train_size = info.train_size;
   description.infer_size = info.infer_long_side;
+  description.flip_average = info.flip_average;
   return description;
 }
 
@@ -216,12 +217,14 @@ Result<std::shared_ptr<const Model>> Model::load(const std::string& directory, c
     predictor_options.bf16 = options.bf16;
     predictor_options.int8 = options.int8;
     predictor_options.large_logo_pass = options.large_logo_pass;
+    predictor_options.flip_average = options.flip_average;
     auto predictor = infer::Predictor::load(directory, predictor_options);
     if (!predictor) return predictor.error();
 
     auto impl = std::make_unique<Impl>();
     impl->description = describe_info((*predictor)->info(), directory);
     impl->description.infer_size = (*predictor)->long_side();
+    impl->description.flip_average = (*predictor)->flip_average();
     impl->predictor = std::move(predictor).value();
     return std::shared_ptr<const Model>(new Model(std::move(impl)));
   });

@@ -250,6 +250,7 @@ Result<TrainSummary> train_into_folder(const TrainOptions& options,
                  model::builtin_base_model_search_paths());
   }
   if (!options.flips) config.augment.flip_prob = 0;
+  config.flip_average = options.flip_average;
   if (!options.copy_paste) config.augment.paste_prob = 0;
   if (!options.references.empty() && config.augment.paste_prob > 0) {
     // Copy-paste cuts boxes out as rectangles: from generated scenes they carry generated

@@ -80,6 +80,8 @@ nlohmann::json model_info_to_json(const ModelInfo& info) {
           {"input",
            {{"train_size", info.train_size},
             {"infer_long_side", info.infer_long_side},
+            {"flip_average", info.flip_average},
+            {"no_flip_labels", info.no_flip_labels},
             {"pixels", "RGB, 0-1, normalised by ImageNet mean/std inside the network"}}},
           {"nms", {{"iou", info.nms_iou}, {"containment", info.nms_containment}}},
           {"training", info.training},
@@ -130,6 +132,8 @@ Result<ModelInfo> model_info_from_json(const nlohmann::json& json, const std::st
     info.strides = whole_numbers(net.at("strides"), "network.strides");
     info.train_size = whole_number(json.at("input").at("train_size"), "input.train_size");
     info.infer_long_side = whole_number(json.at("input").at("infer_long_side"), "input.infer_long_side");
+    info.flip_average = json.at("input").value("flip_average", false);
+    info.no_flip_labels = json.at("input").value("no_flip_labels", std::vector<std::string>{});
     info.nms_iou = json.at("nms").at("iou").get<double>();
     info.nms_containment = json.at("nms").at("containment").get<double>();
     info.training = json.value("training", nlohmann::json::object());

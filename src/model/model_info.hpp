@@ -45,6 +45,12 @@ struct ModelInfo {
   int infer_long_side = 512;           ///< images are resized so their long side is this
   double nms_iou = 0.5;
   double nms_containment = 0.8;
+  /// Detection also runs the mirror image and averages the two views (infer/flip_fusion.hpp);
+  /// model.json input.flip_average, false when absent (models from before 2026-12-07).
+  bool flip_average = false;
+  /// Labels whose mirror image is another logo (train --no-flip): never mirrored in training, and
+  /// seen by the original view only when flip averaging. model.json input.no_flip_labels.
+  std::vector<std::string> no_flip_labels;
   nlohmann::json training;             ///< resolved training config, seed, timings
   nlohmann::json datasets;             ///< paths and content hashes
   nlohmann::json metrics;              ///< evaluation of the test set

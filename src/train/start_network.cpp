@@ -15,6 +15,7 @@ Result<StartedNetwork> start_network(const std::vector<std::string>& labels, con
   info.thresholds.assign(labels.size(), 0.5F);
   info.train_size = config.input_size;
   info.infer_long_side = config.infer_long_side;
+  info.flip_average = config.flip_average && config.augment.flip_prob > 0;
   info.training = config_to_json(config);
 
   std::string architecture = config.architecture;

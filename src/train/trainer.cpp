@@ -153,7 +153,7 @@ nlohmann::json config_to_json(const TrainConfig& config) {
           {"batch_size", config.batch_size}, {"learning_rate", config.learning_rate},
           {"trunk_lr_scale", config.trunk_lr_scale}, {"weight_decay", config.weight_decay},
           {"ema_decay", config.ema_decay}, {"input_size", config.input_size},
-          {"infer_long_side", config.infer_long_side}, {"seed", config.seed}, {"val_fraction", config.val_fraction},
+          {"infer_long_side", config.infer_long_side}, {"flip_average", config.flip_average}, {"seed", config.seed}, {"val_fraction", config.val_fraction},
           {"min_val_label_images", config.min_val_label_images}, {"validations", config.validations},
           {"patience", config.patience},
           {"architecture", config.architecture}, {"base_model", config.base_model}, {"freeze", config.freeze},
@@ -311,6 +311,7 @@ Status TrainingRun::prepare() {
   auto started = start_network(inputs_.train.labels, config_);
   if (!started) return started.error();
   started_ = std::move(started).value();
+  started_->info.no_flip_labels = inputs_.no_flip_labels;
   net_ = started_->net;
   ema_ = model::build_network(started_->info);
   model::to_channels_last(*net_);

@@ -47,6 +47,9 @@ using TrainProgress = logoscope::TrainProgress;
 using ProgressFn = std::function<void(const TrainProgress&)>;
 
 
+/// TrainConfig::flip_average's default.
+inline constexpr bool kDefaultFlipAverage = true;
+
 struct TrainConfig {
   /// Cap on wall-clock training time (decoding and the final evaluation excluded); <= 0: none.
   /// With a step count, training ends at whichever comes first, and the learning-rate schedule
@@ -66,6 +69,11 @@ struct TrainConfig {
   double ema_decay = 0.998;
   int input_size = 320;         ///< square training crops
   int infer_long_side = 512;    ///< stored in the model for detection
+  /// Detection (validation and the test evaluation included) also runs the mirror image and
+  /// averages the two views (model.json input.flip_average); off when nothing is mirrored in
+  /// training (augment.flip_prob 0). Chosen on the brands development split (BENCHMARKS.md,
+  /// "Flip averaging").
+  bool flip_average = kDefaultFlipAverage;
   int threads = 0;              ///< 0 = the cores other work leaves free (choose_thread_count)
   std::uint64_t seed = 0;
   double val_fraction = 0.15;   ///< carved from train when every label has ≥ min_val_label_images

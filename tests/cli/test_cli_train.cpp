@@ -129,6 +129,53 @@ TEST(TrainCli, ANanoDetModelCarriesItsInt8CalibrationAndDetectUsesIt) {
   EXPECT_THAT(refused.err, HasSubstr("int8"));
 }
 
+// Flip averaging is the model's setting: on by default, off with --no-flip-average or when nothing
+// was mirrored in training (--no-flips); --no-flip labels are recorded for the fusion. detect's
+// --flip-average / --no-flip-average choose per run, and not both at once.
+TEST(TrainCli, AModelSaysWhetherDetectionAveragesTheMirrorImage) {
+  testing::TempDir dir;
+  ASSERT_EQ(run_logoscope({"demo", "--out", dir.path(), "--images", "8", "--no-train"}).exit_code, 0);
+  const auto train = [&](const std::string& out, std::vector<std::string> extra) {
+    auto args = std::vector<std::string>{"train", "--train", dir.file("dataset.manifest"), "--out", dir.file(out),
+                                         "--scratch", "--steps", "2", "--batch-size", "2", "--input-size", "128",
+                                         "--infer-size", "160"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto run = run_logoscope(args);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return nlohmann::json::parse(read_text(dir.file(out + "/model.json")));
+  };
+  const auto both = train("both", {});
+  EXPECT_EQ(both["input"]["flip_average"], true);
+  EXPECT_EQ(both["training"]["flip_average"], true);
+  const auto labels = both["labels"].get<std::vector<std::string>>();
+  ASSERT_FALSE(labels.empty());
+  EXPECT_EQ(train("one", {"--no-flip-average"})["input"]["flip_average"], false);
+  EXPECT_EQ(train("unmirrored", {"--no-flips"})["input"]["flip_average"], false);
+  EXPECT_EQ(train("protected", {"--no-flip", labels.front()})["input"]["no_flip_labels"],
+            nlohmann::json::array({labels.front()}));
+
+  // detect runs the model's setting unless told; --profile-json counts the network passes.
+  const auto passes = [&](const std::string& model, std::vector<std::string> extra) {
+    auto args = std::vector<std::string>{"detect", "-q", "--model", dir.file(model), dir.file("images"),
+                                         "--images-at-once", "1", "--no-large-logo-pass", "--tile", "off",
+                                         "--profile-json", dir.file("profile.json"), "--out", dir.file("found.jsonl"),
+                                         "--overwrite"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto run = run_logoscope(args);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    const auto profile = nlohmann::json::parse(read_text(dir.file("profile.json")));
+    return profile["network_passes"].get<double>() / profile["images_detected"].get<double>();
+  };
+  EXPECT_EQ(passes("both", {}), 2.0);
+  EXPECT_EQ(passes("both", {"--no-flip-average"}), 1.0);
+  EXPECT_EQ(passes("one", {}), 1.0);
+  EXPECT_EQ(passes("one", {"--flip-average"}), 2.0);
+  const auto refused = run_logoscope({"detect", "--model", dir.file("both"), "--flip-average", "--no-flip-average",
+                                      dir.file("images")});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("flip-average"));
+}
+
 TEST(TrainCli, ATimeCapThatCutsTheDefaultStepsShortSaysSo) {
   testing::TempDir dir;
   ASSERT_EQ(run_logoscope({"demo", "--out", dir.path(), "--images", "8", "--no-train"}).exit_code, 0);

@@ -1,0 +1,96 @@
+#include "infer/flip_fusion.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace logoscope::infer {
+
+namespace {
+
+double iou(const Detection& a, const Detection& b) {
+  const double iw = std::min(a.x1, b.x1) - std::max(a.x0, b.x0);
+  const double ih = std::min(a.y1, b.y1) - std::max(a.y0, b.y0);
+  if (iw <= 0 || ih <= 0) return 0;
+  const double inter = iw * ih;
+  const double area_a = (a.x1 - a.x0) * (a.y1 - a.y0);
+  const double area_b = (b.x1 - b.x0) * (b.y1 - b.y0);
+  return inter / (area_a + area_b - inter);
+}
+
+Detection halved(Detection d) {
+  d.score *= 0.5F;
+  return d;
+}
+
+Detection averaged(const Detection& a, const Detection& b) {
+  const double wa = a.score;
+  const double wb = b.score;
+  const double total = wa + wb > 0 ? wa + wb : 1.0;
+  auto mean = [&](double va, double vb) { return wa + wb > 0 ? (va * wa + vb * wb) / total : 0.5 * (va + vb); };
+  Detection d;
+  d.x0 = mean(a.x0, b.x0);
+  d.y0 = mean(a.y0, b.y0);
+  d.x1 = mean(a.x1, b.x1);
+  d.y1 = mean(a.y1, b.y1);
+  d.label = a.label;
+  d.score = 0.5F * (a.score + b.score);
+  return d;
+}
+
+}  // namespace
+
+std::vector<Detection> unmirror_detections(std::vector<Detection> mirrored, double width) {
+  for (auto& d : mirrored) {
+    const double x0 = width - d.x1;
+    const double x1 = width - d.x0;
+    d.x0 = x0;
+    d.x1 = x1;
+  }
+  return mirrored;
+}
+
+std::vector<Detection> fuse_flipped(const std::vector<Detection>& original, const std::vector<Detection>& mirrored,
+                                    const std::vector<bool>& original_only, double pair_iou) {
+  auto alone = [&](int label) {
+    return label >= 0 && static_cast<std::size_t>(label) < original_only.size() &&
+           original_only[static_cast<std::size_t>(label)];
+  };
+  std::vector<std::size_t> order(original.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return original[a].score > original[b].score; });
+  std::vector<bool> paired(mirrored.size(), false);
+  std::vector<Detection> fused;
+  fused.reserve(original.size() + mirrored.size());
+  for (const std::size_t i : order) {
+    const Detection& a = original[i];
+    if (alone(a.label)) {
+      fused.push_back(a);
+      continue;
+    }
+    double best = pair_iou;
+    std::size_t partner = mirrored.size();
+    for (std::size_t j = 0; j < mirrored.size(); ++j) {
+      if (paired[j] || mirrored[j].label != a.label) continue;  // (a's label is not original-only here)
+      const double overlap = iou(a, mirrored[j]);
+      if (overlap >= best) {
+        // Equal overlaps: the higher-scoring partner.
+        if (overlap > best || partner == mirrored.size() || mirrored[j].score > mirrored[partner].score) partner = j;
+        best = overlap;
+      }
+    }
+    if (partner == mirrored.size()) {
+      fused.push_back(halved(a));
+    } else {
+      paired[partner] = true;
+      fused.push_back(averaged(a, mirrored[partner]));
+    }
+  }
+  for (std::size_t j = 0; j < mirrored.size(); ++j) {
+    if (!paired[j] && !alone(mirrored[j].label)) fused.push_back(halved(mirrored[j]));
+  }
+  std::stable_sort(fused.begin(), fused.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  return fused;
+}
+
+}  // namespace logoscope::infer
