@@ -66,6 +66,7 @@ struct Args {
   int batch = 1;
   bool bf16 = false;
   bool int8 = false;
+  std::string flip = "model";  ///< model, on or off: flip averaging
   std::vector<std::string> only;  ///< photo, frame, large, folder (default: all)
   std::string child_part;         ///< internal: measure this part in this (fresh) process
 };
@@ -302,6 +303,7 @@ std::unique_ptr<infer::Predictor> load_predictor(const std::string& model_dir, c
   options.max_batch = args.batch;
   options.bf16 = args.bf16;
   options.int8 = args.int8;
+  if (args.flip != "model") options.flip_average = args.flip == "on";
   return value_or_throw(infer::Predictor::load(model_dir, options));
 }
 
@@ -703,6 +705,9 @@ int main(int argc, char** argv) {
   app.add_option("--batch", args.batch, "Tiles per network pass")->capture_default_str();
   app.add_flag("--bf16", args.bf16, "bfloat16 convolutions (opt-in precision)");
   app.add_flag("--int8", args.int8, "8-bit convolutions from the model's calibration (opt-in precision)");
+  app.add_option("--flip", args.flip, "Flip averaging: model (its model.json), on or off")
+      ->check(CLI::IsMember({"model", "on", "off"}))
+      ->capture_default_str();
   app.add_option("--only", args.only, "Run only these parts: photo, frame, large, folder")
       ->check(CLI::IsMember({"photo", "frame", "large", "folder"}));
   app.add_option("--child-part", args.child_part)->group("");  // internal
@@ -736,11 +741,13 @@ int main(int argc, char** argv) {
     report["batch"] = args.batch;
     report["bf16"] = args.bf16;
     report["int8"] = args.int8;
+    const bool flip = args.flip == "model" ? info.flip_average : args.flip == "on";
+    report["flip_average"] = flip;
     std::cout << fmt::format(
-        "model {}, {} network threads, infer long side {}, tile size ≤ {}, batch {}, {}, {} timed "
+        "model {}, {} network threads, infer long side {}, tile size ≤ {}, batch {}, {}, {}, {} timed "
         "runs per image; each part in a fresh process (peak RSS is its own, libtorch included)\n",
         model_dir, report["threads"].get<int>(), info.infer_long_side, args.tile_size, args.batch,
-        args.bf16 ? "bfloat16" : args.int8 ? "int8" : "float32", args.reps);
+        args.bf16 ? "bfloat16" : args.int8 ? "int8" : "float32", flip ? "flip averaging" : "one view", args.reps);
     std::cout << fmt::format("\n{:<28} {:>9} {:>17} {:>8} {:>10} {:>8} {:>11} {:>6} {:>9}\n", "image",
                              "total ms", "[min-max]", "decode", "preprocess", "network", "postprocess",
                              "passes", "peak MiB")
@@ -760,6 +767,7 @@ int main(int argc, char** argv) {
                              args.reps, args.threads, args.folder_images, args.tile_size, args.batch);
       if (args.bf16) command += " --bf16";
       if (args.int8) command += " --int8";
+      command += " --flip " + args.flip;
       command += " --child-part " + part;
       FILE* pipe = ::popen(command.c_str(), "r");
       if (pipe == nullptr) throw std::runtime_error("cannot start " + command);
