@@ -76,7 +76,8 @@ std::vector<server::SigV4Key> read_keys(const std::string& path) {
   return keys;
 }
 
-int run_serve(const ServeArgs& args) {
+// How every served model runs, from serve's options.
+ModelOptions model_options_of(const ServeArgs& args) {
   ModelOptions model_options;
   model_options.infer_size = args.infer_size;
   const auto mode = value_or_throw(infer::parse_tile_mode(args.tile));
@@ -87,8 +88,11 @@ int run_serve(const ServeArgs& args) {
   model_options.int8 = args.int8;
   model_options.large_logo_pass = !args.no_large_logo_pass;
   model_options.flip_average = args.flip_average.value();
+  return model_options;
+}
 
-  server::ModelRegistry registry(model_options);
+int run_serve(const ServeArgs& args) {
+  server::ModelRegistry registry(model_options_of(args));
   std::vector<server::ModelSpec> specs;
   InputSet read = {args.auth_keys};
   for (const auto& text : args.models) {

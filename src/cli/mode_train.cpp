@@ -81,20 +81,8 @@ void check_model_folder(const TrainArgs& args) {
   check_output(args.out, inputs, args.overwrite, "--out");
 }
 
-int run_train(const TrainArgs& given, const CommonOptions& common) {
-  TrainArgs args = given;
-  if (args.resume && resume_starts_over(args.out)) {
-    args.resume = false;
-    args.overwrite = true;  // only the stopped run's own files are there
-  }
-  // Everything that can be checked without reading the data is checked first.
-  TrainOptions options;
-  if (args.train.empty() && args.references.empty()) {
-    throw Failure(Error{ErrorCode::kInvalidArgument,
-                        "give --train (labeled photos), --reference (the logo's own file: one-shot), or both"});
-  }
-  if (!args.time_budget.empty()) options.time_budget_s = value_or_throw(dataset::parse_duration(args.time_budget));
-  check_model_folder(args);
+// train's settings as the library's options (the checks and the stop callback are run_train's).
+void copy_settings(const TrainArgs& args, TrainOptions& options) {
   options.train = args.train;
   options.train_format = args.train_format;
   options.test = args.test;
@@ -127,6 +115,23 @@ int run_train(const TrainArgs& given, const CommonOptions& common) {
   options.copy_paste = !args.no_copy_paste;
   options.mosaic = !args.no_mosaic;
   options.distractors = !args.no_distractors;
+}
+
+int run_train(const TrainArgs& given, const CommonOptions& common) {
+  TrainArgs args = given;
+  if (args.resume && resume_starts_over(args.out)) {
+    args.resume = false;
+    args.overwrite = true;  // only the stopped run's own files are there
+  }
+  // Everything that can be checked without reading the data is checked first.
+  TrainOptions options;
+  if (args.train.empty() && args.references.empty()) {
+    throw Failure(Error{ErrorCode::kInvalidArgument,
+                        "give --train (labeled photos), --reference (the logo's own file: one-shot), or both"});
+  }
+  if (!args.time_budget.empty()) options.time_budget_s = value_or_throw(dataset::parse_duration(args.time_budget));
+  check_model_folder(args);
+  copy_settings(args, options);
   // Ctrl-C ends training after the current step with a whole model (the best weights so far,
   // evaluated and written); a second Ctrl-C ends the program, leaving the checkpoint for --resume.
   const InterruptFlag interrupted;

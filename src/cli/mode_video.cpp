@@ -65,13 +65,19 @@ std::vector<std::string> output_folders(const std::vector<std::string>& videos, 
   return folders;
 }
 
-int run_video(const VideoArgs& args, const CommonOptions& common) {
-  warn_if_fraction("--min-confidence", args.min_confidence);
+// How the model runs on frames, from video's options.
+ModelOptions model_options_of(const VideoArgs& args) {
   ModelOptions model_options;
   model_options.tiling = args.tile == "on" ? Tiling::kOn : args.tile == "auto" ? Tiling::kAuto : Tiling::kOff;
   model_options.infer_size = args.infer_size;
   model_options.int8 = args.int8;
   model_options.flip_average = args.flip_average.value();
+  return model_options;
+}
+
+int run_video(const VideoArgs& args, const CommonOptions& common) {
+  warn_if_fraction("--min-confidence", args.min_confidence);
+  const ModelOptions model_options = model_options_of(args);
   // Neither the videos nor the model are written over, whatever --overwrite says.
   InputSet read = args.videos;
   read.add_folder_with(args.model, model::model_files());

@@ -72,6 +72,41 @@ Status check_model_folder_apart(const TrainOptions& options, const train::TrainI
 
 namespace {
 
+// The trainer's configuration from the options: lengths, rates, the start and the augmentation switches.
+train::TrainConfig train_config_of(const TrainOptions& options) {
+  train::TrainConfig config;
+  config.time_budget_s = options.time_budget_s;
+  config.stop_requested = options.stop_requested;
+  config.epochs = options.epochs;
+  config.max_steps = options.steps > 0 || options.epochs > 0 ? options.steps : train::kRecipeSteps;
+  config.batch_size = options.batch_size;
+  config.input_size = options.input_size;
+  config.infer_long_side = options.infer_size;
+  config.learning_rate = options.learning_rate;
+  config.seed = options.seed;
+  config.threads = options.context.threads;
+  config.resume = options.resume;
+  config.skip_bad = options.skip_bad;
+  config.architecture = options.architecture;
+  config.freeze = options.freeze;
+  config.trunk_lr_scale = options.trunk_lr_scale;
+  config.hard_negative_weight = options.hard_negatives;
+  if (options.resume || options.scratch || !options.base.empty()) {
+    config.base_model = options.scratch ? "" : options.base;  // a resumed run continues its checkpoint
+  } else if (const auto base = model::find_builtin_base_model(options.architecture)) {
+    spdlog::info("starting from the built-in base model {} (scratch to start without it)", *base);
+    config.base_model = *base;
+  } else {
+    spdlog::warn("no built-in base model{} found (looked in {}): starting without one",
+                 options.architecture.empty() ? "" : " for " + options.architecture,
+                 model::builtin_base_model_search_paths());
+  }
+  if (!options.flips) config.augment.flip_prob = 0;
+  config.flip_average = options.flip_average;
+  if (!options.copy_paste) config.augment.paste_prob = 0;
+  return config;
+}
+
 Result<TrainSummary> train_into_folder(const TrainOptions& options,
                                        const std::function<void(const TrainProgress&)>& on_progress,
                                        const std::string& destination);
@@ -222,36 +257,7 @@ Result<TrainSummary> train_into_folder(const TrainOptions& options,
     one_shot = std::move(scenes->record);
   }
 
-  train::TrainConfig config;
-  config.time_budget_s = options.time_budget_s;
-  config.stop_requested = options.stop_requested;
-  config.epochs = options.epochs;
-  config.max_steps = options.steps > 0 || options.epochs > 0 ? options.steps : train::kRecipeSteps;
-  config.batch_size = options.batch_size;
-  config.input_size = options.input_size;
-  config.infer_long_side = options.infer_size;
-  config.learning_rate = options.learning_rate;
-  config.seed = options.seed;
-  config.threads = options.context.threads;
-  config.resume = options.resume;
-  config.skip_bad = options.skip_bad;
-  config.architecture = options.architecture;
-  config.freeze = options.freeze;
-  config.trunk_lr_scale = options.trunk_lr_scale;
-  config.hard_negative_weight = options.hard_negatives;
-  if (options.resume || options.scratch || !options.base.empty()) {
-    config.base_model = options.scratch ? "" : options.base;  // a resumed run continues its checkpoint
-  } else if (const auto base = model::find_builtin_base_model(options.architecture)) {
-    spdlog::info("starting from the built-in base model {} (scratch to start without it)", *base);
-    config.base_model = *base;
-  } else {
-    spdlog::warn("no built-in base model{} found (looked in {}): starting without one",
-                 options.architecture.empty() ? "" : " for " + options.architecture,
-                 model::builtin_base_model_search_paths());
-  }
-  if (!options.flips) config.augment.flip_prob = 0;
-  config.flip_average = options.flip_average;
-  if (!options.copy_paste) config.augment.paste_prob = 0;
+  train::TrainConfig config = train_config_of(options);
   if (!options.references.empty() && config.augment.paste_prob > 0) {
     // Copy-paste cuts boxes out as rectangles: from generated scenes they carry generated
     // background into real photos, and the network learns that patch instead of the logo (RedBull

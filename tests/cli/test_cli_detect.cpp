@@ -214,8 +214,10 @@ TEST_F(DetectCliTest, TilingRunsMorePassesAndLeavesNoDuplicateBoxes) {
   const std::string on_json = dir_->file("profile_on.json");
   const std::vector<std::string> images = {image(0), image(1), image(2)};
   auto args = [&](const std::string& tile, const std::string& profile) {
+    // One view, so that passes count images, tiles and the large-logo pass only.
     std::vector<std::string> a = {"detect", "--model",     model_, "--min-confidence", "0",    "--tile",
-                                  tile,     "--tile-size", "128",  "--profile-json",   profile};
+                                  tile,     "--tile-size", "128",  "--profile-json",   profile,
+                                  "--no-flip-average"};
     a.insert(a.end(), images.begin(), images.end());
     return a;
   };
