@@ -3,19 +3,11 @@
 #include <algorithm>
 #include <numeric>
 
+#include "infer/nms.hpp"
+
 namespace logoscope::infer {
 
 namespace {
-
-double iou(const Detection& a, const Detection& b) {
-  const double iw = std::min(a.x1, b.x1) - std::max(a.x0, b.x0);
-  const double ih = std::min(a.y1, b.y1) - std::max(a.y0, b.y0);
-  if (iw <= 0 || ih <= 0) return 0;
-  const double inter = iw * ih;
-  const double area_a = (a.x1 - a.x0) * (a.y1 - a.y0);
-  const double area_b = (b.x1 - b.x0) * (b.y1 - b.y0);
-  return inter / (area_a + area_b - inter);
-}
 
 Detection halved(Detection d) {
   d.score *= 0.5F;
@@ -25,8 +17,7 @@ Detection halved(Detection d) {
 Detection averaged(const Detection& a, const Detection& b) {
   const double wa = a.score;
   const double wb = b.score;
-  const double total = wa + wb > 0 ? wa + wb : 1.0;
-  auto mean = [&](double va, double vb) { return wa + wb > 0 ? (va * wa + vb * wb) / total : 0.5 * (va + vb); };
+  auto mean = [&](double va, double vb) { return wa + wb > 0 ? (va * wa + vb * wb) / (wa + wb) : 0.5 * (va + vb); };
   Detection d;
   d.x0 = mean(a.x0, b.x0);
   d.y0 = mean(a.y0, b.y0);
@@ -72,7 +63,7 @@ std::vector<Detection> fuse_flipped(const std::vector<Detection>& original, cons
     std::size_t partner = mirrored.size();
     for (std::size_t j = 0; j < mirrored.size(); ++j) {
       if (paired[j] || mirrored[j].label != a.label) continue;  // (a's label is not original-only here)
-      const double overlap = iou(a, mirrored[j]);
+      const double overlap = detection_iou(a, mirrored[j]);
       if (overlap >= best) {
         // Equal overlaps: the higher-scoring partner.
         if (overlap > best || partner == mirrored.size() || mirrored[j].score > mirrored[partner].score) partner = j;

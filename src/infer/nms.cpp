@@ -31,6 +31,10 @@ bool suppresses(const Detection& kept, const Detection& candidate, const NmsOpti
 
 }  // namespace
 
+double detection_iou(const Detection& a, const Detection& b) {
+  return overlap(a, b).iou;
+}
+
 std::vector<Detection> non_max_suppression(std::vector<Detection> detections, const NmsOptions& options) {
   std::stable_sort(detections.begin(), detections.end(),
                    [](const Detection& a, const Detection& b) { return a.score > b.score; });

@@ -22,6 +22,9 @@ struct NmsOptions {
   std::size_t max_detections = 300;
 };
 
+/// Intersection over union of two boxes (0 when they do not overlap).
+double detection_iou(const Detection& a, const Detection& b);
+
 /// Returns the kept detections in descending score (ties: input order).
 std::vector<Detection> non_max_suppression(std::vector<Detection> detections, const NmsOptions& options);
 
