@@ -119,8 +119,9 @@ def main():
     runs = sorted(d for d in os.listdir(run_dir) if os.path.isfile(os.path.join(run_dir, d, "model", "model.json")))
     if not runs:
         sys.exit(f"detect_variants.py: no BRAND-seedS/model/model.json under {run_dir}")
-    if os.path.realpath(args.out) == os.path.realpath(args.run_dir):
-        sys.exit("detect_variants.py: OUT must not be RUN_DIR")
+    out_real, run_real = os.path.realpath(args.out), os.path.realpath(args.run_dir)
+    if out_real == run_real or out_real.startswith(run_real + os.sep):
+        sys.exit("detect_variants.py: OUT must not be RUN_DIR or inside it (its variant folders would mix with the runs)")
     os.makedirs(args.out, exist_ok=True)
     cpu = open("/proc/cpuinfo").read()
     model_name = next((l.split(":", 1)[1].strip() for l in cpu.splitlines() if l.startswith("model name")), "?")

@@ -62,8 +62,8 @@ struct ModelOptions {
   int tile_batch = 1;           ///< tiles per network pass
   bool large_logo_pass = true;  ///< the extra pass for logos bigger than the model learnt
   /// Also run the mirror image and average the two views' scores (test-time flip averaging): a
-  /// logo both views find keeps its score, one a single view finds half of it. ~2× the network
-  /// time of an untiled photo; tiles run once. Unset: the model's setting (ModelDescription::
+  /// logo both views find keeps its score, one a single view finds half of it. 1.6× (float) to 2×
+  /// (int8) the time of an untiled photo where measured (BENCHMARKS.md); tiles run once. Unset: the model's setting (ModelDescription::
   /// flip_average; on for models trained since 2026-12-07 unless trained with --no-flip-average).
   std::optional<bool> flip_average;
   bool class_agnostic_nms = false;

@@ -165,8 +165,8 @@ void add_flip_average_flags(CLI::App& command, FlipAverageFlags& target) {
                               "confidence, one only a single view finds half of it (tiles of large images run once)");
   command
       .add_flag("--no-flip-average", target.off,
-                "The image alone, without its mirror image: about half the network time per photo,\n"
-                "lower accuracy where measured (BENCHMARKS.md, \"Flip averaging\")")
+                "The image alone, without its mirror image: 0.5-0.65x the time per photo, lower accuracy\n"
+                "where measured (BENCHMARKS.md, \"Flip averaging\")")
       ->excludes(on);
 }
 

@@ -261,7 +261,7 @@ void register_train(CLI::App& app, RunState& state, const CommonOptions& common)
   cmd->add_flag("--no-flips", args->no_flips, "Ablation: no mirroring at all");
   cmd->add_flag("--no-flip-average", args->no_flip_average,
                 "Detection with this model runs the image alone, not also its mirror image (model.json\n"
-                "input.flip_average false): about half the time per photo, lower accuracy where measured;\n"
+                "input.flip_average false): 0.5-0.65x the time per photo, lower accuracy where measured;\n"
                 "detect --flip-average / --no-flip-average choose per run");
   cmd->add_flag("--no-copy-paste", args->no_copy_paste, "Ablation: no copy-paste of labeled logos");
   cmd->add_flag("--no-mosaic", args->no_mosaic, "Ablation: no mosaic");

@@ -68,8 +68,8 @@ struct PredictorOptions {
   bool large_logo_pass = true;
   /// Test-time flip averaging: the whole and large-logo passes also run on the mirror image (in
   /// the same batch) and the two views are fused (flip_fusion.hpp): a logo both views see keeps
-  /// the mean score, one only a single view sees half its score. Tiles run once. ~2× the network
-  /// time of an untiled photo. Unset: the model's setting (ModelInfo::flip_average).
+  /// the mean score, one only a single view sees half its score. Tiles run once. 1.6× (float) to
+  /// 2× (int8) the time of an untiled photo, measured (BENCHMARKS.md). Unset: the model's setting (ModelInfo::flip_average).
   std::optional<bool> flip_average;
 };
 
