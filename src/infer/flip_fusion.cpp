@@ -40,8 +40,8 @@ std::vector<Detection> unmirror_detections(std::vector<Detection> mirrored, doub
   return mirrored;
 }
 
-std::vector<Detection> fuse_flipped(const std::vector<Detection>& original, const std::vector<Detection>& mirrored,
-                                    const std::vector<bool>& original_only, double pair_iou) {
+std::vector<FlipPair> pair_flipped(const std::vector<Detection>& original, const std::vector<Detection>& mirrored,
+                                   const std::vector<bool>& original_only, double pair_iou) {
   auto alone = [&](int label) {
     return label >= 0 && static_cast<std::size_t>(label) < original_only.size() &&
            original_only[static_cast<std::size_t>(label)];
@@ -51,12 +51,12 @@ std::vector<Detection> fuse_flipped(const std::vector<Detection>& original, cons
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return original[a].score > original[b].score; });
   std::vector<bool> paired(mirrored.size(), false);
-  std::vector<Detection> fused;
-  fused.reserve(original.size() + mirrored.size());
+  std::vector<FlipPair> pairs;
+  pairs.reserve(original.size() + mirrored.size());
   for (const std::size_t i : order) {
     const Detection& a = original[i];
     if (alone(a.label)) {
-      fused.push_back(a);
+      pairs.push_back({static_cast<int>(i), -1, true});
       continue;
     }
     double best = pair_iou;
@@ -71,14 +71,33 @@ std::vector<Detection> fuse_flipped(const std::vector<Detection>& original, cons
       }
     }
     if (partner == mirrored.size()) {
-      fused.push_back(halved(a));
+      pairs.push_back({static_cast<int>(i), -1, false});
     } else {
       paired[partner] = true;
-      fused.push_back(averaged(a, mirrored[partner]));
+      pairs.push_back({static_cast<int>(i), static_cast<int>(partner), false});
     }
   }
   for (std::size_t j = 0; j < mirrored.size(); ++j) {
-    if (!paired[j] && !alone(mirrored[j].label)) fused.push_back(halved(mirrored[j]));
+    if (!paired[j] && !alone(mirrored[j].label)) pairs.push_back({-1, static_cast<int>(j), false});
+  }
+  return pairs;
+}
+
+std::vector<Detection> fuse_flipped(const std::vector<Detection>& original, const std::vector<Detection>& mirrored,
+                                    const std::vector<bool>& original_only, double pair_iou) {
+  std::vector<Detection> fused;
+  fused.reserve(original.size() + mirrored.size());
+  for (const FlipPair& pair : pair_flipped(original, mirrored, original_only, pair_iou)) {
+    const auto at = [](const std::vector<Detection>& list, int index) -> const Detection& {
+      return list[static_cast<std::size_t>(index)];
+    };
+    if (pair.original_only) {
+      fused.push_back(at(original, pair.original));
+    } else if (pair.original >= 0 && pair.mirrored >= 0) {
+      fused.push_back(averaged(at(original, pair.original), at(mirrored, pair.mirrored)));
+    } else {
+      fused.push_back(halved(pair.original >= 0 ? at(original, pair.original) : at(mirrored, pair.mirrored)));
+    }
   }
   std::stable_sort(fused.begin(), fused.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
   return fused;

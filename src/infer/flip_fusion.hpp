@@ -24,6 +24,21 @@ inline constexpr double kFlipPairIou = 0.55;
 /// `mirrored`'s boxes mapped from the horizontally mirrored image back to the image (width `width`).
 std::vector<Detection> unmirror_detections(std::vector<Detection> mirrored, double width);
 
+/// One logo as the two views saw it: indices into `original` and `mirrored`, -1 where that view has
+/// no detection of it. `original_only`: a detection of a label marked original-only (its mirrored
+/// index is always -1 and it is not halved).
+struct FlipPair {
+  int original = -1;
+  int mirrored = -1;
+  bool original_only = false;
+};
+
+/// The pairing fuse_flipped fuses (see above): every detection of `original` once, in descending
+/// score, then the unpaired detections of `mirrored` in their order; mirrored detections of
+/// original-only labels are left out.
+std::vector<FlipPair> pair_flipped(const std::vector<Detection>& original, const std::vector<Detection>& mirrored,
+                                   const std::vector<bool>& original_only = {}, double pair_iou = kFlipPairIou);
+
 /// The fused detections (see above), in descending score. Labels marked in `original_only`
 /// (indexed by label; missing = false) are logos whose mirror image is another logo: their
 /// detections in `original` pass unchanged and those in `mirrored` are dropped.
