@@ -2,7 +2,7 @@
 # (scripts/setup.sh installs them).
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
-find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs videoio)
+find_package(OpenCV 4 REQUIRED COMPONENTS core imgproc imgcodecs videoio img_hash)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 REQUIRED CONFIG)
 find_package(spdlog REQUIRED)

@@ -21,7 +21,7 @@ for arg in "$@"; do
       EXTRA=(-DCMAKE_BUILD_TYPE=Debug -DLOGOSCOPE_SANITIZE_ADDRESS=ON -DLOGOSCOPE_SANITIZE_UNDEFINED=ON)
       TARGETS=(--target test_core test_imageio test_dataset test_eval test_infer test_model test_report test_marks
                test_pretrained test_http test_library_boundary test_server_protocol test_storage test_storage_credentials test_ui_project
-               test_video_tracking)
+               test_video_tracking test_labeling)
       EXCLUDE=(-LE libtorch) ;;
     *) echo "test.sh: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -45,6 +45,7 @@ void register_dataset_convert(CLI::App& dataset_cmd, RunState& state, const Comm
 void register_dataset_split(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
 void register_dataset_stats(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
 void register_dataset_merge(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
+void register_dataset_next(CLI::App& dataset_cmd, RunState& state, const CommonOptions& common);
 
 // Shared helpers for modes ---------------------------------------------------------------
 
