@@ -97,6 +97,35 @@ def precision_at_recall(label, recall=0.8):
     return best
 
 
+def brand_runs(given, out, script):
+    """(the folder of a brands run's BRAND-seedS runs, their names). Exits when there is none, or when
+    OUT is RUN_DIR or inside it (the outputs would mix with the runs). Creates OUT."""
+    if not os.path.isdir(given):
+        sys.exit(f"{script}: {given} is not a folder (give the --out of logoscope-bench-flickrlogos --protocol brands)")
+    run_dir = given
+    for nested in ("brands-dev", "brands"):
+        if os.path.isdir(os.path.join(given, nested)):
+            run_dir = os.path.join(given, nested)
+            break
+    runs = sorted(d for d in os.listdir(run_dir) if os.path.isfile(os.path.join(run_dir, d, "model", "model.json")))
+    if not runs:
+        sys.exit(f"{script}: no BRAND-seedS/model/model.json under {run_dir}")
+    out_real, run_real = os.path.realpath(out), os.path.realpath(given)
+    if out_real == run_real or out_real.startswith(run_real + os.sep):
+        sys.exit(f"{script}: OUT must not be RUN_DIR or inside it (its folders would mix with the runs)")
+    os.makedirs(out, exist_ok=True)
+    return run_dir, runs
+
+
+def machine_line():
+    """CPU model, cores, vector flags and the kernels in use, for every printed number."""
+    cpu = open("/proc/cpuinfo").read()
+    model_name = next((l.split(":", 1)[1].strip() for l in cpu.splitlines() if l.startswith("model name")), "?")
+    flags = sorted({f for l in cpu.splitlines() if l.startswith("flags") for f in l.split()
+                    if f.startswith("avx512") or f in ("avx2", "fma")})
+    return f"{model_name} — {os.cpu_count()} cores — {' '.join(flags)} — kernels {os.environ.get('ONEDNN_MAX_CPU_ISA', 'native')}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir")
@@ -111,23 +140,8 @@ def main():
             parser.error(f"variant {v!r}: expected NAME='FLAGS'")
         name, flags = v.split("=", 1)
         variants.append((name, flags.split()))
-    run_dir = args.run_dir
-    if os.path.isdir(os.path.join(run_dir, "brands-dev")):
-        run_dir = os.path.join(run_dir, "brands-dev")
-    elif os.path.isdir(os.path.join(run_dir, "brands")):
-        run_dir = os.path.join(run_dir, "brands")
-    runs = sorted(d for d in os.listdir(run_dir) if os.path.isfile(os.path.join(run_dir, d, "model", "model.json")))
-    if not runs:
-        sys.exit(f"detect_variants.py: no BRAND-seedS/model/model.json under {run_dir}")
-    out_real, run_real = os.path.realpath(args.out), os.path.realpath(args.run_dir)
-    if out_real == run_real or out_real.startswith(run_real + os.sep):
-        sys.exit("detect_variants.py: OUT must not be RUN_DIR or inside it (its variant folders would mix with the runs)")
-    os.makedirs(args.out, exist_ok=True)
-    cpu = open("/proc/cpuinfo").read()
-    model_name = next((l.split(":", 1)[1].strip() for l in cpu.splitlines() if l.startswith("model name")), "?")
-    flags = sorted({f for l in cpu.splitlines() if l.startswith("flags") for f in l.split()
-                    if f.startswith("avx512") or f in ("avx2", "fma")})
-    machine = f"{model_name} — {os.cpu_count()} cores — {' '.join(flags)} — kernels {os.environ.get('ONEDNN_MAX_CPU_ISA', 'native')}"
+    run_dir, runs = brand_runs(args.run_dir, args.out, "detect_variants.py")
+    machine = machine_line()
     print(machine)
     rows = []
     for run in runs:

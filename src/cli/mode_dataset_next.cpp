@@ -25,6 +25,7 @@ struct NextArgs {
   std::vector<std::string> labeled;
   std::size_t count = 20;
   int near_duplicate_bits = labeling::kNearDuplicateBits;
+  double threshold_band = labeling::kThresholdBand * 100;
   int threads = 0;
   std::string out;
   bool overwrite = false;
@@ -143,6 +144,7 @@ int run_next(const NextArgs& args, const CommonOptions& common) {
   options.count = args.count;
   options.threads = args.threads;
   options.near_duplicate_bits = args.near_duplicate_bits;
+  options.threshold_band = args.threshold_band / 100;
   Progress bar("looking at the pool", static_cast<std::int64_t>(inputs.pool.size()),
                !common.quiet && inputs.pool.size() > 1);
   const auto run = value_or_throw(labeling::rank_pool(args.model, inputs.pool, inputs.labeled, options, [&] { bar.advance(); }));
@@ -190,6 +192,11 @@ void register_dataset_next(CLI::App& dataset_cmd, RunState& state, const CommonO
   cmd->add_option("--near-duplicate-bits", args->near_duplicate_bits,
                   "Perceptual hashes at most this many bits apart (of 64) are the same picture")
       ->check(between(0, 32))
+      ->capture_default_str();
+  cmd->add_option("--threshold-band", args->threshold_band,
+                  "Confidence points either side of a label's assumed threshold within which a box counts as\n"
+                  "doubtful (docs/label-less.md)")
+      ->check(between(1, 100))
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads for the network (0 = the cores other work leaves free)");
   cmd->add_option("--out", args->out, "Write the picked paths here, one per line (a list other commands read)");

@@ -120,7 +120,7 @@ Result<NextRun> rank_pool(const std::string& model_dir, const std::vector<std::s
         PhotoEvidence evidence;
         evidence.original = detections_of(file.result);
         evidence.mirrored = infer::unmirror_detections(detections_of(*mirror), file.result.width);
-        photo.priority = photo_priority(evidence, run.thresholds, original_only);
+        photo.priority = photo_priority(evidence, run.thresholds, original_only, options.threshold_band);
       }
     }
     if (on_photo) on_photo();

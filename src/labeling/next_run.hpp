@@ -23,6 +23,7 @@ struct NextOptions {
   std::size_t count = 20;  ///< photos to pick
   int threads = 0;         ///< network threads; 0 = the free cores
   int near_duplicate_bits = kNearDuplicateBits;
+  double threshold_band = kThresholdBand;  ///< 0–1 (priority.hpp)
 };
 
 struct PoolPhoto {

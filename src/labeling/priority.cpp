@@ -30,7 +30,8 @@ enum class PoolState { kCandidate, kPicked, kNearDuplicate, kIneligible };
 }  // namespace
 
 PhotoPriority photo_priority(const PhotoEvidence& evidence, const std::vector<double>& thresholds,
-                             const std::vector<bool>& original_only) {
+                             const std::vector<bool>& original_only, double band) {
+  if (!(band > 0 && band <= 1)) throw std::invalid_argument("photo_priority: band must be in (0, 1]");
   PhotoPriority priority;
   for (const auto& pair : infer::pair_flipped(evidence.original, evidence.mirrored, original_only)) {
     Finding finding;
@@ -41,8 +42,8 @@ PhotoPriority photo_priority(const PhotoEvidence& evidence, const std::vector<do
     if (pair.mirrored >= 0) finding.mirrored = evidence.mirrored[static_cast<std::size_t>(pair.mirrored)].score;
     finding.fused = pair.original_only ? finding.original : 0.5 * (finding.original + finding.mirrored);
     const double threshold = threshold_of(thresholds, finding.label);
-    finding.near = std::max(0.0, 1.0 - std::abs(finding.fused - threshold) / kThresholdBand);
-    if (!pair.original_only && std::max(finding.original, finding.mirrored) >= threshold - kThresholdBand) {
+    finding.near = std::max(0.0, 1.0 - std::abs(finding.fused - threshold) / band);
+    if (!pair.original_only && std::max(finding.original, finding.mirrored) >= threshold - band) {
       finding.disagreement = std::abs(finding.original - finding.mirrored);
     }
     if (finding.weight() <= 0) continue;

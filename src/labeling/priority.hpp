@@ -4,7 +4,7 @@
 // A photo's evidence is what the model sees in it twice: in the photo and in its mirror image
 // (the two views of flip averaging, infer/flip_fusion.hpp). Each logo candidate (a pair of the two
 // views' detections, or a detection one view alone has) counts when a label would settle it:
-//   near          1 − |fused − threshold| / kThresholdBand, at least 0: the fused confidence sits
+//   near          1 − |fused − threshold| / band, at least 0: the fused confidence sits
 //                 near the label's assumed threshold, so the model cannot tell whether it is a logo;
 //   disagreement  |original − mirrored|, counted when either view reaches threshold − band: the
 //                 views disagree about a box one of them would report.
@@ -28,7 +28,8 @@
 
 namespace logoscope::labeling {
 
-/// Confidence (0–1) either side of a label's threshold within which a candidate counts as doubtful.
+/// Confidence (0–1) either side of a label's threshold within which a candidate counts as doubtful
+/// (the default of `band`).
 inline constexpr double kThresholdBand = 0.2;
 /// Perceptual hashes at most this many bits apart (of 64) are taken for the same picture.
 inline constexpr int kNearDuplicateBits = 10;
@@ -56,9 +57,10 @@ struct PhotoPriority {
 };
 
 /// `thresholds`: each label's assumed threshold, 0–1 (a label without one: 0.5). `original_only`:
-/// labels whose mirror image is another logo (indexed by label; missing = false).
+/// labels whose mirror image is another logo (indexed by label; missing = false). `band`: see the
+/// top of this file (0 < band ≤ 1).
 PhotoPriority photo_priority(const PhotoEvidence& evidence, const std::vector<double>& thresholds,
-                             const std::vector<bool>& original_only = {});
+                             const std::vector<bool>& original_only = {}, double band = kThresholdBand);
 
 /// Bits in which two 64-bit hashes differ.
 int hash_distance(std::uint64_t a, std::uint64_t b);

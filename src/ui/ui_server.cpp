@@ -22,6 +22,7 @@
 #include "core/paths.hpp"
 #include "http/guarded_server.hpp"
 #include "imageio/image_io.hpp"
+#include "labeling/next_run.hpp"
 #include "logoscope/detect.hpp"
 #include "ui/training_job.hpp"
 #include "ui/ui_requests.hpp"
@@ -37,6 +38,9 @@ namespace {
 
 constexpr int kThumbSide = 256;
 constexpr std::size_t kMaxSuggestions = 20;
+// Images "Label next" shows by default, and at most.
+constexpr std::size_t kNextCount = 24;
+constexpr std::size_t kMaxNextCount = 500;
 constexpr int kTriedVideoFrames = 12;
 constexpr std::size_t kThumbCacheEntries = 4000;
 constexpr auto kEventPoll = std::chrono::milliseconds(500);
@@ -677,6 +681,62 @@ struct UiServer::Impl {
     answer_json(response, {{"model", served->first}, {"suggestions", suggestions}});
   }
 
+  // Which of a dataset's images without boxes to label next, by the served model (labeling/,
+  // as `logoscope dataset next`): images with boxes in either dataset are the labeled ones.
+  void get_next(const httplib::Request& request, httplib::Response& response) {
+    const auto dataset = dataset_param(request, response, 1);
+    if (!dataset) return;
+    std::size_t count = kNextCount;
+    if (request.has_param("count")) {
+      const std::string text = request.get_param_value("count");
+      const auto parsed = text.empty() || text.size() > 4 || !std::all_of(text.begin(), text.end(), ::isdigit)
+                              ? 0
+                              : std::stoul(text);
+      if (parsed < 1 || parsed > kMaxNextCount) {
+        return answer_error(response, 400, "bad_request",
+                            fmt::format("count '{}' is not allowed: give 1 to {}", text, kMaxNextCount));
+      }
+      count = parsed;
+    }
+    const auto served = project.served();
+    if (!served) {
+      return answer_error(response, 409, "no_model", "no model is served yet: train one, or press Serve beside a model");
+    }
+    std::vector<std::string> pool;
+    std::vector<std::string> labeled;
+    std::map<std::string, std::string> ref_of_path;
+    for (const std::string name : {"train", "test"}) {
+      for (const ImageEntry& entry : project.images(name)) {
+        const auto path = project.resolve_inside(entry.ref);
+        if (!path) continue;  // a file removed by hand: the listing shows it
+        if (!entry.boxes.empty()) {
+          labeled.push_back(path->string());
+        } else if (name == *dataset) {
+          pool.push_back(path->string());
+          ref_of_path[path->string()] = entry.ref;
+        }
+      }
+    }
+    labeling::NextOptions next;
+    next.count = count;
+    next.threads = options.threads;
+    auto run = labeling::rank_pool((project.models_dir() / *served).string(), pool, labeled, next);
+    if (!run) return answer_error(response, run.error());
+    json picks = json::array();
+    for (const auto& pick : run->selection.picks) {
+      const auto& photo = run->pool[pick.index];
+      picks.push_back({{"ref", ref_of_path[photo.path]},
+                       {"priority", pick.score},
+                       {"reason", labeling::describe_pick(photo.priority, pick, run->model.labels, run->thresholds)}});
+    }
+    const auto unreadable = std::count_if(run->pool.begin(), run->pool.end(), [](const auto& p) { return p.error.has_value(); });
+    answer_json(response, {{"model", *served},
+                           {"pool", run->pool.size()},
+                           {"picks", picks},
+                           {"near_duplicates", run->selection.near_duplicates.size()},
+                           {"unreadable", unreadable}});
+  }
+
   void post_try(const httplib::Request& request, httplib::Response& response) {
     auto served = served_model();
     if (!served) return answer_error(response, 409, "no_model", served.error().message);
@@ -851,6 +911,8 @@ struct UiServer::Impl {
               guarded([this](const auto& request, auto& response) { post_import(request, response); }));
     http.Get("/api/image",
              guarded([this](const auto& request, auto& response) { get_image(request, response); }));
+    http.Get(R"(/api/datasets/([a-z]+)/next)",
+             guarded([this](const auto& request, auto& response) { get_next(request, response); }));
     http.Get("/api/suggest",
              guarded([this](const auto& request, auto& response) { get_suggest(request, response); }));
     http.Get("/api/review", guarded([this](const auto&, auto& response) { get_review(response); }));

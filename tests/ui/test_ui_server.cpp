@@ -5,12 +5,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
@@ -43,6 +47,19 @@ std::string write_clip(const std::string& path) {
   }
   writer.release();
   return path;
+}
+
+// A JPEG of coloured discs placed by `seed`: different seeds look different to a perceptual hash.
+std::string scene_jpeg(unsigned seed) {
+  cv::Mat image(240, 320, CV_8UC3, cv::Scalar(30 + seed * 25 % 200, 90, 160));
+  for (unsigned disc = 0; disc < 5; ++disc) {
+    const unsigned value = seed * 7919U + disc * 104729U;
+    cv::circle(image, {static_cast<int>(value % 320), static_cast<int>(value / 320 % 240)},
+               15 + static_cast<int>(value % 50), cv::Scalar(value % 256, value / 7 % 256, value / 13 % 256), cv::FILLED);
+  }
+  std::vector<std::uint8_t> bytes;
+  cv::imencode(".jpg", image, bytes);
+  return {bytes.begin(), bytes.end()};
 }
 
 std::string read_all(const std::string& path) {
@@ -268,6 +285,53 @@ TEST(UiServer, TriesAnImageAndAVideoWithTheServedModel) {
   auto text = http.Post("/api/try?name=notes.mp4", std::string("plain text"), "video/mp4");
   EXPECT_EQ(text->status, 400);
   EXPECT_THAT(json::parse(text->body)["message"].get<std::string>(), HasSubstr("notes.mp4"));
+}
+
+// "Label next": the unlabeled images of a dataset ranked by the served model, each with a reason;
+// labeled images are never among them, and a second copy of an image is left out.
+TEST(UiServer, RanksTheUnlabeledImagesToLabelNext) {
+  RunningUi ui;
+  auto http = ui.client();
+  const auto before = http.Get("/api/datasets/train/next");
+  EXPECT_EQ(before->status, 409);
+  EXPECT_THAT(json::parse(before->body)["message"].get<std::string>(), HasSubstr("train one"));
+
+  std::vector<std::string> refs;
+  for (unsigned seed = 1; seed <= 5; ++seed) {
+    refs.push_back(*ui.project().import_image("train", fmt::format("scene{}.jpg", seed), scene_jpeg(seed)));
+  }
+  refs.push_back(*ui.project().import_image("train", "repost.jpg", scene_jpeg(3)));
+  const auto labeled = ui.project().image("train", refs[0]);
+  ASSERT_TRUE(ui.project().set_boxes("train", refs[0], {{10, 10, 60, 60, "acme"}}, labeled->revision));
+  fs::copy(fs::path(LOGOSCOPE_SOURCE_DIR) / "models" / "base", ui.project().models_dir() / "v1",
+           fs::copy_options::recursive);
+  ASSERT_EQ(http.Post("/api/models/v1/serve", "", "application/json")->status, 200);
+
+  const auto answer = http.Get("/api/datasets/train/next?count=10");
+  ASSERT_EQ(answer->status, 200) << answer->body;
+  const json body = json::parse(answer->body);
+  EXPECT_EQ(body["model"], "v1");
+  EXPECT_EQ(body["pool"], 5);  // the 5 images without boxes
+  std::set<std::string> picked;
+  for (const auto& pick : body["picks"]) {
+    const std::string ref = pick["ref"];
+    EXPECT_NE(ref, refs[0]) << "a labeled image was picked";
+    EXPECT_TRUE(std::find(refs.begin(), refs.end(), ref) != refs.end()) << ref;
+    EXPECT_FALSE(pick["reason"].get<std::string>().empty());
+    picked.insert(ref);
+  }
+  EXPECT_FALSE(picked.contains(refs[3]) && picked.contains(refs[5])) << "an image and its copy were both picked";
+  EXPECT_GE(body["near_duplicates"].get<int>(), 1);
+  EXPECT_EQ(picked.size() + body["near_duplicates"].get<std::size_t>(), 5U);
+
+  const auto two = json::parse(http.Get("/api/datasets/train/next?count=2")->body);
+  EXPECT_EQ(two["picks"].size(), 2U);
+  for (const std::string bad : {"0", "abc", "100000", "-1"}) {
+    const auto refused = http.Get("/api/datasets/train/next?count=" + bad);
+    EXPECT_EQ(refused->status, 400) << bad;
+    EXPECT_THAT(json::parse(refused->body)["message"].get<std::string>(), HasSubstr("give 1 to 500"));
+  }
+  EXPECT_EQ(http.Get("/api/datasets/other/next")->status, 404);
 }
 
 }  // namespace

@@ -76,6 +76,7 @@ export const api = {
     for (const f of files) form.append('files', f, f.name);
     return request('POST', `/api/datasets/${enc(ds)}/import`, { body: form });
   },
+  next: (ds, count) => request('GET', `/api/datasets/${enc(ds)}/next?count=${enc(count)}`),
   suggest: (ref) => request('GET', `/api/suggest?ref=${enc(ref)}`),
   review: () => request('GET', '/api/review'),
   train: (seconds) => request('POST', '/api/train', { json: { time_budget_s: seconds } }),

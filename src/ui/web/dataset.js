@@ -7,6 +7,7 @@ const ACCEPT = 'image/*,video/*,.jpg,.jpeg,.png,.webp,.bmp,.tif,.tiff,.gif,.mp4,
 const IMPORTABLE = /\.(jpe?g|png|webp|bmp|tiff?|gif|pbm|pgm|ppm|pnm|mp4|mov|mkv|avi|webm|m4v|mpe?g)$/i;
 const BATCH_FILES = 40;
 const BATCH_BYTES = 64 * 1024 * 1024;
+const NEXT_COUNT = 24;
 
 // Uploads files to a dataset in batches (a folder of a thousand photos stays under the server's
 // upload cap) and shows what was added and every problem. Files of a picked folder that are not
@@ -114,7 +115,7 @@ export function datasetView(root, route) {
 
   function renderFilter() {
     const wanted = filter.value || sessionStorage.getItem(filterKey) || 'all';
-    const options = [['all', 'All images'], ['unlabeled', 'Unlabeled'],
+    const options = [['all', 'All images'], ['unlabeled', 'Unlabeled'], ['next', 'Label next (served model)'],
       ...labels.map((l) => [`label:${l}`, `Label ${l}`]),
       ['fp', 'Has false positives'], ['fn', 'Has false negatives'], ['missing', 'Likely missing labels']];
     setChildren(filter, options.map(([value, text]) => h('option', { value }, text)));
@@ -132,7 +133,44 @@ export function datasetView(root, route) {
     return true;
   }
 
+  // The unlabeled images the served model would learn most from, in order, each with why
+  // (GET /api/datasets/DS/next: docs/label-less.md). Answers that arrive after the filter changed
+  // are dropped.
+  let nextTicket = 0;
+  async function renderNext() {
+    const ticket = ++nextTicket;
+    const unlabeled = images.filter((i) => !(i.boxes || []).length).length;
+    counts.textContent = `${images.length} images, ${images.length - unlabeled} labeled`;
+    setChildren(grid, h('p', { class: 'muted empty', 'data-testid': 'next-busy' },
+      `The served model is looking at ${unlabeled} unlabeled image${unlabeled === 1 ? '' : 's'} and their mirror images…`));
+    try {
+      const answer = await api.next(ds, NEXT_COUNT);
+      if (destroyed || ticket !== nextTicket || filter.value !== 'next') return;
+      const left = answer.near_duplicates ? ` (${answer.near_duplicates} near-duplicates of labeled images or picks left out)` : '';
+      counts.textContent = `${answer.picks.length} of ${answer.pool} unlabeled images to label next, most useful first${left}`;
+      if (!answer.picks.length) {
+        setChildren(grid, h('p', { class: 'muted empty' }, 'No unlabeled image is left to rank.'));
+        return;
+      }
+      setChildren(grid, answer.picks.map((pick, index) => h('a', {
+        class: 'thumb', href: `#/label/${ds}/${encodeURIComponent(pick.ref)}`,
+        'data-testid': 'next-thumb', 'data-ref': pick.ref, title: `${pick.ref}: ${pick.reason}`,
+      },
+      h('img', { src: imageUrl(pick.ref, true), loading: 'lazy', alt: baseName(pick.ref) }),
+      h('span', { class: 'badge count' }, `#${index + 1}`),
+      h('span', { class: 'name' }, baseName(pick.ref)),
+      h('span', { class: 'reason', 'data-testid': 'next-reason' }, pick.reason))));
+    } catch (e) {
+      if (!destroyed && ticket === nextTicket) setChildren(grid, message(e.message, 'error', { 'data-testid': 'next-error' }));
+    }
+  }
+
   function renderGrid() {
+    if (filter.value === 'next') {
+      renderNext();
+      return;
+    }
+    nextTicket++;
     const shown = images.filter(matches);
     const labeled = images.filter((i) => (i.boxes || []).length).length;
     counts.textContent = `${images.length} images, ${labeled} labeled, ${shown.length} shown`;

@@ -438,6 +438,27 @@ async function main() {
     log('ok: the first review item opens in the labeler');  // the waits above fail the test otherwise
   }
 
+  // "Label next" ranks the training images without boxes with the served model, as the API does.
+  begin('9b label next');
+  await page.goto(`${base}/#/dataset/train`);
+  await page.waitForSelector('[data-testid=filter]');
+  await page.select('[data-testid=filter]', 'next');
+  await page.waitForSelector('[data-testid=next-thumb], [data-testid=next-error], .grid p.empty:not([data-testid=next-busy])',
+    { timeout: 120000 });
+  const nextError = await page.$('[data-testid=next-error]');
+  if (nextError) throw new Error(`Label next shows an error: ${await nextError.evaluate((e) => e.textContent)}`);
+  const shownPicks = await page.$$eval('[data-testid=next-thumb]', (es) => es.map((e) => e.dataset.ref));
+  const reasons = await page.$$eval('[data-testid=next-reason]', (es) => es.map((e) => e.textContent.trim()));
+  const ranked = (await api('GET', '/api/datasets/train/next?count=24')).picks.map((p) => p.ref);
+  check(shownPicks.length > 0 && JSON.stringify(shownPicks) === JSON.stringify(ranked),
+    `Label next shows the ${ranked.length} picks of the API in its order (${shownPicks.length} shown)`);
+  check(reasons.length === shownPicks.length && reasons.every((r) => r.length > 0), 'every pick says why');
+  const trainNow = readManifest(path.join(WORK, 'project', 'train.manifest'));
+  const labeledPicks = shownPicks.filter((ref) => [...trainNow.values()].some((e) => e.ref === ref && e.boxes.length));
+  check(labeledPicks.length === 0, `no labeled image is among the picks (${labeledPicks.join(', ')})`);
+  await shot(page, 'label-next.png');
+  await page.select('[data-testid=filter]', 'all');
+
   begin('10 page health');
   check(pageErrors.length === 0, `no uncaught error in the page${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
 }
