@@ -198,7 +198,8 @@ void register_dataset_next(CLI::App& dataset_cmd, RunState& state, const CommonO
                   "doubtful (docs/label-less.md)")
       ->check(between(1, 100))
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "CPU threads for the network (0 = the cores other work leaves free)");
+  cmd->add_option("--threads", args->threads, "CPU threads for the network (0 = the cores other work leaves free)")
+      ->check(between(0, 1024));
   cmd->add_option("--out", args->out, "Write the picked paths here, one per line (a list other commands read)");
   add_overwrite_flag(*cmd, args->overwrite);
   cmd->add_flag("--json", args->json, "Print JSON on stdout: each pick with its reason and findings");
