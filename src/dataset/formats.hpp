@@ -47,6 +47,10 @@ Result<DatasetFormat> format_from_extension(const std::string& path);
 struct ReadOptions {
   /// Probe image headers for missing sizes (YOLO always needs them to de-normalise).
   bool probe_missing_sizes = true;
+  /// The caller wants the images, not their labels (detect's and dataset next's inputs): a
+  /// manifest line with a source-ref and no `X-metadata` key — a Ground Truth input manifest, or
+  /// `logoscope frames`'s frames.manifest — is an image without boxes instead of a problem.
+  bool images_only = false;
 };
 
 struct WriteOptions {

@@ -193,6 +193,7 @@ Status append_dataset_images(const std::string& input, DatasetFormat format, Pro
                              std::vector<ImageInput>& out) {
   dataset::ReadOptions read_options;
   read_options.probe_missing_sizes = false;
+  read_options.images_only = true;
   auto data = dataset::read_dataset(input, format, problems, read_options);
   if (!data) return data.error();
   for (const auto& sample : data->samples) out.push_back({sample.image, std::nullopt});

@@ -48,7 +48,8 @@ struct ImageInput {
 ///                            with no image becomes an ImageInput with error kNotFound)
 ///   a .txt / .list file      one path per line, relative to the list's folder
 ///   a dataset file           its images in dataset order: Ground Truth manifest (.manifest,
-///                            .jsonl), COCO (.json), YOLO data.yaml (.yaml/.yml), VOC (.xml)
+///                            .jsonl; an input manifest's lines without labels too, as in
+///                            frames.manifest), COCO (.json), YOLO data.yaml (.yaml/.yml), VOC (.xml)
 ///   a pattern with * ? [     that names no existing file: its matches (glob(3), sorted); folders
 ///                            among them are expanded, files kept when they have an image extension
 ///   s3:// URIs, other files  themselves

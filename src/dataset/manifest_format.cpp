@@ -55,8 +55,12 @@ enum class LineOutcome { kSample, kSkipped, kClassification };
 
 class LineReader {
  public:
-  LineReader(const std::string& manifest, Dataset& dataset, Problems& problems)
-      : manifest_(manifest), base_dir_(parent_dir(manifest)), dataset_(dataset), problems_(problems) {}
+  LineReader(const std::string& manifest, Dataset& dataset, Problems& problems, bool images_only)
+      : manifest_(manifest),
+        base_dir_(parent_dir(manifest)),
+        dataset_(dataset),
+        problems_(problems),
+        images_only_(images_only) {}
 
   LineOutcome read(const json& line, int line_number);
 
@@ -74,6 +78,7 @@ class LineReader {
   std::string base_dir_;
   Dataset& dataset_;
   Problems& problems_;
+  bool images_only_;  // ReadOptions::images_only
 };
 
 LineOutcome LineReader::read(const json& line, int line_number) {
@@ -91,6 +96,13 @@ LineOutcome LineReader::read(const json& line, int line_number) {
   sample.source = SourceLocation{manifest_, line_number};
   ref.image = sample.image;
 
+  const bool unlabeled = std::none_of(line.items().begin(), line.items().end(),
+                                     [](const auto& item) { return ends_with(item.key(), kMetadataSuffix); });
+  if (images_only_ && unlabeled) {
+    // An input manifest's line: the image, no labels yet.
+    dataset_.samples.push_back(std::move(sample));
+    return LineOutcome::kSample;
+  }
   LineOutcome outcome = LineOutcome::kSkipped;
   const auto attribute = find_attribute(line, ref, outcome);
   if (!attribute) return outcome;
@@ -256,7 +268,7 @@ Result<Dataset> read_manifest(const std::string& path, Problems& problems, const
   auto text = detail::read_text_file(path);
   if (!text) return text.error();
   Dataset dataset;
-  LineReader reader(path, dataset, problems);
+  LineReader reader(path, dataset, problems, options.images_only);
   int non_blank = 0;
   int objects = 0;
   int classification = 0;

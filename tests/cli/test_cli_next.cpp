@@ -126,6 +126,25 @@ TEST_F(NextCliTest, ACopyOfAPhotoIsNotPickedBesideItAndUnreadablePhotosAreReport
   EXPECT_EQ(json["picks"].size() + json["near_duplicates"].size(), 13U);
 }
 
+// `logoscope frames` writes an input manifest (source-ref only): it is a pool as it stands.
+TEST_F(NextCliTest, AFramesManifestIsAPool) {
+  testing::TempDir pool;
+  std::ofstream frames(pool.file("frames.manifest"));
+  for (int i = 4; i < 8; ++i) {
+    const std::string name = fmt::format("synth_{:04d}.jpg", i);
+    fs::copy(fs::path(images()) / name, pool.file(name));
+    frames << fmt::format(R"({{"source-ref": "{}", "frame-time-s": {}}})", name, i) << "\n";
+  }
+  frames.close();
+  const auto run = run_logoscope({"dataset", "next", "--model", model(), "--pool", pool.file("frames.manifest"),
+                                  "--count", "10", "--json", "-q"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, ::testing::Not(HasSubstr("could not be used")));
+  const auto json = nlohmann::json::parse(run.out);
+  EXPECT_EQ(json["pool"], 4);
+  EXPECT_EQ(json["picks"].size() + json["near_duplicates"].size(), 4U);
+}
+
 TEST_F(NextCliTest, TheListIsWrittenOnceAndNeverOverAnInput) {
   testing::TempDir out;
   const std::string list = out.file("next.txt");

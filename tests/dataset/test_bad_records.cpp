@@ -150,6 +150,39 @@ TEST(ManifestBadRecords, EachBadLineIsReportedAndReadingGoesOn) {
   EXPECT_TRUE(data.samples[1].boxes.empty());
 }
 
+// An input manifest (source-ref only, as `logoscope frames` writes) lists images: for a reader
+// that wants images (detect's inputs, dataset next's pool) each line is one; for training data it
+// is still a line without labels.
+TEST(ManifestBadRecords, InputManifestLinesAreImagesOnlyWhereImagesAreWanted) {
+  TempDir dir;
+  const std::string manifest = dir.write(
+      "frames.manifest", join_lines({R"({"source-ref": "f1.jpg", "frame-time-s": 1.5})",
+                                     detection_line("labeled.jpg", kGoodBox),
+                                     R"({"source-ref": "f2.jpg"})",
+                                     R"({"source-ref": "class.jpg", "class": 1, "class-metadata": {"class-name": "x"}})"}));
+  ReadOptions images;
+  images.probe_missing_sizes = false;
+  images.images_only = true;
+  Problems problems;
+  const auto listed = read_manifest(manifest, problems, images);
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_EQ(listed->samples.size(), 3U) << problem_list(problems);
+  EXPECT_EQ(fs::path(listed->samples[0].image).filename(), "f1.jpg");
+  EXPECT_TRUE(listed->samples[0].boxes.empty());
+  EXPECT_EQ(listed->samples[1].boxes.size(), 1U);
+  EXPECT_EQ(fs::path(listed->samples[2].image).filename(), "f2.jpg");
+  expect_problem(problems, "classification_label", 4, "class", "image-level classification");
+
+  Problems training_problems;
+  ReadOptions labels;
+  labels.probe_missing_sizes = false;
+  const auto training = read_manifest(manifest, training_problems, labels);
+  ASSERT_TRUE(training.ok());
+  EXPECT_EQ(training->samples.size(), 1U);
+  expect_problem(training_problems, "missing_attribute", 1, "", "no object-detection attribute");
+  expect_problem(training_problems, "missing_attribute", 3, "", "no object-detection attribute");
+}
+
 TEST(ManifestBadRecords, WholeFileFailures) {
   TempDir dir;
   Problems problems;
