@@ -95,7 +95,7 @@ nlohmann::json run_json(const labeling::NextRun& run, const NextInputs& inputs, 
   nlohmann::json near = nlohmann::json::array();
   for (const auto& duplicate : run.selection.near_duplicates) {
     near.push_back({{"image", run.pool[duplicate.index].path},
-                    {"like", duplicate.of_labeled ? inputs.labeled.at(duplicate.like) : run.pool[duplicate.like].path},
+                    {"like", duplicate.of_labeled ? run.labeled_compared.at(duplicate.like) : run.pool[duplicate.like].path},
                     {"like_is_labeled", duplicate.of_labeled},
                     {"hash_bits", duplicate.bits}});
   }
@@ -107,7 +107,7 @@ nlohmann::json run_json(const labeling::NextRun& run, const NextInputs& inputs, 
   return {{"model", model},
           {"pool", run.pool.size()},
           {"already_labeled", run.already_labeled},
-          {"labeled_compared", run.labeled_compared},
+          {"labeled_compared", run.labeled_compared.size()},
           {"picks", picks},
           {"near_duplicates", near},
           {"unreadable", unreadable}};

@@ -48,9 +48,10 @@ std::vector<bool> original_only_labels(const std::string& model_dir, const std::
   return original_only;
 }
 
-// The labeled photos' hashes; those that cannot be read are warnings (the pool is still ranked).
+// The labeled photos' hashes, and in `compared` their paths; those that cannot be read are warnings
+// (the pool is still ranked).
 std::vector<std::uint64_t> labeled_hashes(const std::vector<std::string>& labeled_images,
-                                          std::vector<std::string>& warnings) {
+                                          std::vector<std::string>& compared, std::vector<std::string>& warnings) {
   std::vector<std::uint64_t> hashes;
   hashes.reserve(labeled_images.size());
   for (const auto& path : labeled_images) {
@@ -60,6 +61,7 @@ std::vector<std::uint64_t> labeled_hashes(const std::vector<std::string>& labele
       continue;
     }
     hashes.push_back(perceptual_hash(decoded->rgb));
+    compared.push_back(path);
   }
   return hashes;
 }
@@ -91,8 +93,7 @@ Result<NextRun> rank_pool(const std::string& model_dir, const std::vector<std::s
       paths.push_back(path);
     }
   }
-  const std::vector<std::uint64_t> labeled_hash = labeled_hashes(labeled_images, run.warnings);
-  run.labeled_compared = labeled_hash.size();
+  const std::vector<std::uint64_t> labeled_hash = labeled_hashes(labeled_images, run.labeled_compared, run.warnings);
 
   Session session(model, {options.threads});
   Session mirror_session(model, {session.threads()});

@@ -38,7 +38,9 @@ struct NextRun {
   std::vector<double> thresholds;  ///< per label, 0–1 (the model's assumed thresholds)
   std::vector<PoolPhoto> pool;     ///< the pool photos that are not labeled yet, in input order
   std::size_t already_labeled = 0;   ///< pool photos left out because a labeled dataset holds them
-  std::size_t labeled_compared = 0;  ///< labeled photos whose hash the pool was compared with
+  /// The labeled photos whose hash the pool was compared with (those that could be read), in the
+  /// order NearDuplicate::like indexes.
+  std::vector<std::string> labeled_compared;
   std::vector<std::string> warnings;  ///< labeled photos that could not be read, each naming the file
   Selection selection;  ///< indices into pool
 };

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -143,6 +144,30 @@ TEST_F(NextCliTest, AFramesManifestIsAPool) {
   const auto json = nlohmann::json::parse(run.out);
   EXPECT_EQ(json["pool"], 4);
   EXPECT_EQ(json["picks"].size() + json["near_duplicates"].size(), 4U);
+}
+
+// A labeled photo that cannot be read is a warning, and the near-duplicates still name the labeled
+// photo they look like.
+TEST_F(NextCliTest, NearDuplicatesNameTheLabeledPhotoEvenAfterAnUnreadableOne) {
+  testing::TempDir pool;
+  fs::copy(fs::path(images()) / "synth_0002.jpg", pool.file("copy_of_0002.jpg"));
+  fs::copy(fs::path(images()) / "synth_0009.jpg", pool.file("synth_0009.jpg"));
+  std::istringstream lines(read_text(labeled_manifest()));
+  std::string first;
+  std::getline(lines, first);
+  const std::string missing = std::regex_replace(first, std::regex("synth_0000"), "gone");
+  const std::string labeled = dir_->file("labeled_with_gone.manifest");
+  std::ofstream(labeled) << missing << "\n" << read_text(labeled_manifest());
+  const auto run = run_logoscope({"dataset", "next", "--model", model(), "--pool", pool.path(), "--labeled", labeled,
+                                  "--json", "-q"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("gone"));
+  const auto json = nlohmann::json::parse(run.out);
+  EXPECT_EQ(json["labeled_compared"], 4);
+  ASSERT_EQ(json["near_duplicates"].size(), 1U) << run.out;
+  EXPECT_THAT(json["near_duplicates"][0]["image"].get<std::string>(), HasSubstr("copy_of_0002.jpg"));
+  EXPECT_THAT(json["near_duplicates"][0]["like"].get<std::string>(), HasSubstr("synth_0002.jpg"));
+  EXPECT_TRUE(json["near_duplicates"][0]["like_is_labeled"].get<bool>());
 }
 
 TEST_F(NextCliTest, TheListIsWrittenOnceAndNeverOverAnInput) {
